@@ -49,9 +49,8 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
             continue
         if ctx.n_outputs > 1:
             grads = _fill_missing(grads, ctx.output_meta, xp_data)
-        retained = getattr(ctx, "retained", None)
-        if retained:
-            for i, t in retained.items():
+        if ctx.retained:
+            for i, t in ctx.retained.items():
                 if grads[i] is not None:
                     _accumulate_leaf(t, grads[i])
         input_grads = ctx.fn.backward(ctx, *grads)
@@ -128,13 +127,11 @@ def _fill_missing(grads, meta, like):
 def _ones_like(a):
     from ember.backend import array_module
 
-    return array_module(a).ones_like(a)
+    return array_module(a).ones(a.shape, dtype=a.dtype)
 
 
 def _free(ctx) -> None:
-    name = ctx.fn
+    """Drop what the node holds (saved arrays, inputs), keeping only its name."""
+    fn = ctx.fn
     ctx.__dict__.clear()
-    ctx.fn = name
-    ctx.freed = True
-    ctx.parents = ()
-    ctx.n_outputs = 1
+    ctx.fn, ctx.freed, ctx.parents, ctx.n_outputs = fn, True, (), 1

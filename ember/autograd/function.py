@@ -36,13 +36,15 @@ class Context:
     attributes (``ctx.axis = axis``).
     """
 
+    saved_tensors = ()
+    n_outputs = 1
+    freed = False
+    retained = None  # {output index: tensor} for non-leaves that keep their .grad
+
     def __init__(self, fn, parents, needs_input_grad):
         self.fn = fn
         self.parents = parents
         self.needs_input_grad = needs_input_grad
-        self.saved_tensors = ()
-        self.n_outputs = 1
-        self.freed = False
 
     def save_for_backward(self, *values) -> None:
         """Keep arrays (or anything) for backward; read them back from ``saved_tensors``."""
@@ -74,35 +76,30 @@ class Function:
         values and all keyword arguments are passed through unchanged.
         """
         arrays = []
+        needs = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                if a.requires_grad:
-                    record = True
+                needs.append(a.requires_grad)
+                record = record or a.requires_grad
             else:
                 arrays.append(a)
-        record = record and GRAD_ENABLED[0]
-        if record:
-            needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-            ctx = Context(cls, args, needs)
+                needs.append(False)
+        if record and GRAD_ENABLED[0]:
+            ctx = Context(cls, args, tuple(needs))
         else:
+            record = False
             ctx = Context(cls, (), (False,) * len(args))
         out = cls.forward(ctx, *arrays, **kwargs)
-        if isinstance(out, tuple):
+        if type(out) is tuple:
             if not record:
                 return tuple(Tensor._make(o) for o in out)
             ctx.n_outputs = len(out)
             ctx.output_meta = tuple((o.shape, o.dtype) for o in out)
             return tuple(
-                Tensor._make(o, ctx, i, _differentiable(o)) for i, o in enumerate(out)
+                Tensor._make(o, ctx, i, o.dtype.kind in "fc") for i, o in enumerate(out)
             )
-        if not record:
-            return Tensor._make(out)
-        if not _differentiable(out):
-            return Tensor._make(out)
-        return Tensor._make(out, ctx, 0, True)
-
-
-def _differentiable(array) -> bool:
-    return array.dtype.kind in "fc"
+        if record and out.dtype.kind in "fc":
+            return Tensor._make(out, ctx, 0, True)
+        return Tensor._make(out)

@@ -184,7 +184,7 @@ class Tensor:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
         if self._ctx is None:
             return
-        if not hasattr(self._ctx, "retained"):
+        if self._ctx.retained is None:
             self._ctx.retained = {}
         self._ctx.retained[self._idx] = self
         self._retains_grad = True
@@ -479,7 +479,7 @@ class Tensor:
 
 
 def _xp(t: Tensor):
-    return backend.array_module(t.data)
+    return np if type(t.data) is np.ndarray else backend.array_module(t.data)
 
 
 def _to_array(data, dtype=None):

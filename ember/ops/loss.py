@@ -68,25 +68,26 @@ class SparseSoftmaxCrossEntropy(Function):
     @staticmethod
     def forward(ctx, labels, logits, reduction):
         xp = xp_of(logits)
-        shifted = logits - logits.max(axis=-1, keepdims=True)
+        flat = logits.reshape(-1, logits.shape[-1])
+        rows = xp.arange(flat.shape[0])
+        shifted = flat - flat.max(axis=1, keepdims=True)
         e = xp.exp(shifted)
-        total = e.sum(axis=-1, keepdims=True)
-        picked = xp.take_along_axis(shifted, labels[..., None], axis=-1)
-        loss = (xp.log(total) - picked)[..., 0]
-        ctx.save_for_backward(labels, e / total)
-        ctx.reduction, ctx.count = reduction, loss.size
-        return _reduce_raw(loss, reduction)
+        total = e.sum(axis=1)
+        loss = xp.log(total) - shifted[rows, labels.reshape(-1)]
+        ctx.save_for_backward(labels, e / total[:, None])
+        ctx.shape, ctx.reduction, ctx.rows = logits.shape, reduction, rows
+        return _reduce_raw(loss.reshape(logits.shape[:-1]), reduction)
 
     @staticmethod
     def backward(ctx, g):
         labels, probs = ctx.saved_tensors
-        xp = xp_of(probs)
-        g = _expand_reduced(g, ctx)[..., None]
         grad = probs.copy()
-        flat = grad.reshape(-1, grad.shape[-1])
-        flat[xp.arange(flat.shape[0]), labels.reshape(-1)] -= 1
-        grad *= g
-        return None, grad, None
+        grad[ctx.rows, labels.reshape(-1)] -= 1
+        if ctx.reduction in (None, "none"):
+            grad *= g.reshape(-1, 1)
+        else:
+            grad *= g if ctx.reduction == "sum" else g / ctx.rows.size
+        return None, grad.reshape(ctx.shape), None
 
 
 class SigmoidCrossEntropy(Function):
@@ -114,15 +115,14 @@ def _reduce_raw(loss, reduction):
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.mean()
+    return loss.sum() / max(loss.size, 1)
 
 
 def _expand_reduced(g, ctx):
     """The incoming gradient as one value per sample, undoing the forward's reduction."""
     if ctx.reduction in (None, "none"):
         return g
-    shape = ctx.saved_tensors[-1].shape
-    per_sample = shape[:-1] if not hasattr(ctx, "axis") else _drop(shape, ctx.axis)
+    per_sample = _drop(ctx.saved_tensors[-1].shape, ctx.axis)
     scale = g if ctx.reduction == "sum" else g / ctx.count
     return xp_of(g).broadcast_to(scale, per_sample)
 
