@@ -71,17 +71,23 @@ def load_idx_dataset(
     for base in IDX_FILES:
         if found[base] is None:
             found[base] = download(
-                who, folder, base + ".gz", mirror_urls(name, mirrors), checksums[base], md5_of,
-                missing=[b for b in IDX_FILES if found[b] is None], fix=fix,
+                who,
+                folder,
+                base + ".gz",
+                mirror_urls(name, mirrors),
+                checksums[base],
+                md5_of,
+                missing=[b for b in IDX_FILES if found[b] is None],
+                fix=fix,
                 env_var=mirror_env_var(name),
             )
+    paths = [found[base] for base in IDX_FILES]
     x_train, y_train, x_test, y_test = (
-        _load_verified(who, found[base], checksums[base], md5_of, ndim=3 if i % 2 == 0 else 1)
-        for i, base in enumerate(IDX_FILES)
+        _load_verified(who, file, checksums[base], md5_of, ndim=3 if "images" in base else 1)
+        for base, file in zip(IDX_FILES, paths, strict=True)
     )
-    images, labels = IDX_FILES[0::2], IDX_FILES[1::2]
-    _check_pair(who, x_train, y_train, found[images[0]], found[labels[0]], num_classes)
-    _check_pair(who, x_test, y_test, found[images[1]], found[labels[1]], num_classes)
+    _check_pair(who, x_train, y_train, paths[0], paths[1], num_classes)
+    _check_pair(who, x_test, y_test, paths[2], paths[3], num_classes)
     return (x_train, y_train), (x_test, y_test)
 
 
@@ -150,9 +156,11 @@ def read_idx(path: str | os.PathLike, ndim: int | None = None, who: str = "read_
     """Read an IDX file (raw or ``.gz``) into a writable NumPy array in native byte order.
 
     Example:
-        >>> x = read_idx("t10k-images-idx3-ubyte.gz", ndim=3)  # doctest: +SKIP
-        >>> x.shape, x.dtype
-        ((10000, 28, 28), dtype('uint8'))
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny-idx1-ubyte")
+        >>> _ = open(path, "wb").write(bytes([0, 0, 0x08, 1, 0, 0, 0, 3, 7, 8, 9]))
+        >>> read_idx(path, ndim=1)
+        array([7, 8, 9], dtype=uint8)
     """
     path = Path(path)
     return parse_idx(_decompress(who, path, path.read_bytes()), path, ndim, who)

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from collections.abc import Callable
 
@@ -182,9 +183,7 @@ def load(name: str, **kwargs) -> tuple[np.ndarray, np.ndarray]:
     """
     key = name.replace("_", "-") if isinstance(name, str) else name
     if key not in DATASETS:
-        raise ValueError(
-            f"toy.load: expected a name in {sorted(DATASETS)}, received name={name!r}"
-        )
+        raise ValueError(f"toy.load: expected a name in {sorted(DATASETS)}, received name={name!r}")
     return DATASETS[key](**kwargs)
 
 
@@ -203,8 +202,10 @@ def _setup(
             f"toy.{who}: expected n_samples to be a positive integer, "
             f"received n_samples={n_samples!r}"
         )
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.number)) or not (
-        math.isfinite(noise) and noise >= 0
+    if (
+        isinstance(noise, bool)
+        or not isinstance(noise, numbers.Real)
+        or not (math.isfinite(noise) and noise >= 0)
     ):
         raise ValueError(
             f"toy.{who}: expected noise to be a number >= 0 (the playground uses 0 to 0.5), "

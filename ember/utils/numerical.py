@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -200,7 +199,8 @@ def _split_sizes(left_size, right_size, total: int) -> tuple[int, int]:
         )
     if left == 0 or right == 0:
         raise ValueError(
-            f"split_dataset: with {total} samples, left_size={left_size} and "
-            f"right_size={right_size} leave the {'left' if left == 0 else 'right'} split empty"
+            "split_dataset: expected two non-empty splits, received "
+            f"left_size={left_size} and right_size={right_size}, which leave the "
+            f"{'left' if left == 0 else 'right'} split empty for {total} samples"
         )
     return left, right
