@@ -92,7 +92,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=3, help="alternations of the two")
+    parser.add_argument("--rounds", type=int, default=5, help="alternations of the two")
     args = parser.parse_args()
 
     numpy_times, ember_times = [], []

@@ -31,8 +31,9 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 f"backward: expected grad of shape {root.shape}, "
                 f"got {getattr(grad, 'shape', type(grad).__name__)}"
             )
+    given = {id(grad)}  # arrays already owned elsewhere: a leaf must copy them
     if root._ctx is None:
-        _accumulate_leaf(root, grad.copy())
+        _accumulate_leaf(root, grad, given)
         return
 
     order = _topological_order(root._ctx)
@@ -52,7 +53,7 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
         if ctx.retained:
             for i, t in ctx.retained.items():
                 if grads[i] is not None:
-                    _accumulate_leaf(t, grads[i])
+                    _accumulate_leaf(t, grads[i], given)
         input_grads = ctx.fn.backward(ctx, *grads)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
@@ -71,7 +72,7 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
                 )
             node = parent._ctx
             if node is None:
-                _accumulate_leaf(parent, g)
+                _accumulate_leaf(parent, g, given)
                 continue
             slots = pending.get(node)
             if slots is None:
@@ -104,14 +105,21 @@ def _topological_order(root_ctx) -> list:
     return order
 
 
-def _accumulate_leaf(t: Tensor, g) -> None:
+def _accumulate_leaf(t: Tensor, g, given: set) -> None:
+    """Add ``g`` into ``t.grad``. A leaf's first gradient is its own array, safe to update in
+    place: ``g`` is copied when it may be shared (handed to another leaf, a view, read-only),
+    and kept as it is when backward just made it (the common case, with no copy)."""
+    if t.grad is None:
+        flags = g.flags
+        shared = (id(g) in given or not flags.owndata or not getattr(flags, "writeable", True)
+                  or g.dtype != t.data.dtype)
+        given.add(id(g))
+        t.grad = Tensor._make(g.astype(t.data.dtype, copy=True) if shared else g)
+        return
     if g.dtype != t.data.dtype:
         g = g.astype(t.data.dtype)
-    if t.grad is None:
-        t.grad = Tensor._make(g)
-    else:
-        # Out of place: ``g`` may be shared with another consumer's gradient.
-        t.grad = Tensor._make(t.grad.data + g)
+    # Out of place: ``g`` may be shared with another consumer's gradient.
+    t.grad = Tensor._make(t.grad.data + g)
 
 
 def _fill_missing(grads, meta, like):

@@ -71,19 +71,19 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         x = inputs[i]
         analytic = x.grad.numpy() if x.grad is not None else np.zeros(x.shape)
         numeric = np.zeros(x.shape)
-        flat = x.data.reshape(-1)
         numeric_flat = numeric.reshape(-1)
-        for k in range(flat.size):
-            orig = flat[k].item()
-            flat[k] = orig + eps
+        # Index x.data itself: reshape(-1) of a non-contiguous array would perturb a copy.
+        for k, idx in enumerate(np.ndindex(x.shape)):
+            orig = x.data[idx].item()
+            x.data[idx] = orig + eps
             up = objective()
-            flat[k] = orig - eps
+            x.data[idx] = orig - eps
             down = objective()
-            flat[k] = orig
+            x.data[idx] = orig
             numeric_flat[k] = (up - down) / (2 * eps)
         abs_err = np.abs(analytic - numeric)
         rel_err = abs_err / np.maximum(np.abs(numeric), 1e-12)
-        bad = abs_err > atol + rtol * np.abs(numeric)
+        bad = ~(abs_err <= atol + rtol * np.abs(numeric))  # NaN on either side fails
         worst = int(np.argmax(abs_err)) if abs_err.size else 0
         rows.append(
             (i, x.shape, abs_err.max(initial=0.0), rel_err.max(initial=0.0), int(bad.sum()),

@@ -45,6 +45,8 @@ class Tensor:
     @classmethod
     def _make(cls, data, ctx=None, idx=0, requires_grad=False):
         """Wrap an array without checks: the fast path ops use for their results."""
+        if isinstance(data, np.generic):  # NumPy gives scalars for 0-d results: keep arrays
+            data = np.asarray(data)
         t = object.__new__(Tensor)
         t.data = data
         t.grad = None

@@ -137,7 +137,7 @@ class Swish(Function):
     def backward(ctx, g):
         x, beta, s = ctx.saved_tensors
         ds = s * (1 - s)
-        gx = g * (s + beta * x * ds) if ctx.needs_input_grad[0] else None
+        gx = unbroadcast(g * (s + beta * x * ds), shape_of(x)) if ctx.needs_input_grad[0] else None
         gb = unbroadcast(g * x * x * ds, shape_of(beta)) if ctx.needs_input_grad[1] else None
         return gx, gb
 

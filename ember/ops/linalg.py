@@ -26,10 +26,10 @@ class MatMul(Function):
         # Promote vectors to matrices so one rule serves every case.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
+        if b.ndim == 1:  # first: for 1-D @ 1-D, g is 0-d and becomes (1, 1)
+            g = g[..., None]
         if a.ndim == 1:
             g = g[..., None, :]
-        if b.ndim == 1:
-            g = g[..., None]
         if ctx.needs_input_grad[0]:
             ga = unbroadcast(g @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape)
         if ctx.needs_input_grad[1]:
@@ -62,6 +62,13 @@ def matmul(x1, x2) -> Tensor:
             f"({k_a}) must equal the {'only' if len(b_shape) == 1 else 'second-to-last'} axis "
             f"of the second ({k_b})"
         )
+    try:
+        np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"matmul: incompatible shapes {a_shape} and {b_shape}: the batch axes "
+            f"{a_shape[:-2]} and {b_shape[:-2]} do not broadcast"
+        ) from None
     if not isinstance(a, Tensor):
         a = Tensor(a)
     return MatMul.apply(a, b)
@@ -130,8 +137,11 @@ class Einsum(Function):
             expr = ",".join([ctx.output] + [s for s, _ in others]) + "->" + target
             gi = xp.einsum(expr, g, *[o for _, o in others])
             # Letters only this operand had were summed away: broadcast back along them.
-            shape = [op.shape[k] if c in present else 1 for k, c in enumerate(spec)]
-            gi = xp.broadcast_to(gi.reshape(shape), op.shape)
+            # Ellipsis axes it broadcast (length 1 here, longer in g) are summed back.
+            sizes = iter(gi.shape)
+            gi = gi.reshape([next(sizes) if c in present else 1 for c in spec])
+            kept = tuple(n if c in present else 1 for n, c in zip(op.shape, spec, strict=True))
+            gi = xp.broadcast_to(unbroadcast(gi, kept), op.shape)
             grads.append(gi)
         return tuple(grads)
 

@@ -153,7 +153,8 @@ def sparse_categorical_crossentropy(
     target, output, from_logits: bool = False, axis: int = -1, reduction: str = "none"
 ) -> Tensor:
     """Cross-entropy with integer class labels ``target`` (shape of ``output`` without its
-    class axis, or with a trailing 1)."""
+    class axis, or with a trailing 1). Probabilities are normalized and clipped as in
+    ``categorical_crossentropy``."""
     _check_reduction(reduction, "sparse_categorical_crossentropy")
     output = operand(output)
     labels = target.data if isinstance(target, Tensor) else xp_of(output.data).asarray(target)
@@ -177,6 +178,7 @@ def sparse_categorical_crossentropy(
         )
     if from_logits:
         return SparseSoftmaxCrossEntropy.apply(labels, output, reduction)
+    output = output / output.sum(axis=-1, keepdims=True)
     output = _math.clip(output, epsilon(), 1.0 - epsilon())
     from ember.ops.shape import take_along_axis
 

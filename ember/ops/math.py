@@ -85,7 +85,8 @@ class Power(Function):
         if ctx.needs_input_grad[1]:
             xp = xp_of(a, y)
             safe = xp.where(a > 0, a, 1)  # d(a^b)/db = a^b log a, taken as 0 where a <= 0
-            gb = unbroadcast(g * y * xp.log(safe), shape_of(b))
+            # A Python-number base makes ``safe`` a float64 array: keep y's dtype.
+            gb = unbroadcast(g * y * xp.log(safe).astype(y.dtype, copy=False), shape_of(b))
         return ga, gb
 
 

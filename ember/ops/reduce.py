@@ -80,7 +80,7 @@ class Extremum(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         hits = x == y
-        ties = hits.sum(axis=ctx.axes, keepdims=True)
+        ties = hits.sum(axis=ctx.axes, keepdims=True).astype(g.dtype)  # int64 would promote
         g = g.reshape(y.shape)
         return hits * (g / ties), None, None, None
 

@@ -85,8 +85,10 @@ def swapaxes(x, axis1: int, axis2: int) -> Tensor:
 
 def moveaxis(x, source, destination) -> Tensor:
     x = operand(x)
-    axes = np.moveaxis(np.arange(x.ndim), source, destination)
-    return transpose(x, tuple(int(a) for a in axes))
+    # Axis i of this empty array has length i: its moved shape is the permutation, and
+    # NumPy checks source and destination.
+    axes = np.moveaxis(np.empty(tuple(range(x.ndim))), source, destination).shape
+    return transpose(x, axes)
 
 
 def squeeze(x, axis=None) -> Tensor:
@@ -313,7 +315,9 @@ def take_along_axis(x, indices, axis=None) -> Tensor:
         tuple(1 if i == axis else n for i, n in enumerate(x.shape)), idx.shape
     )
     idx = xp.broadcast_to(idx, shape)
-    grids = list(xp.indices(shape, sparse=True))
+    # Axes where x has length 1 are broadcast against the indices: always pick element 0.
+    grids = [g if x.shape[i] == shape[i] else xp.zeros_like(g)
+             for i, g in enumerate(xp.indices(shape, sparse=True))]
     grids[axis] = idx.astype(np.int64, copy=False)
     return GetItem.apply(x, tuple(grids))
 
