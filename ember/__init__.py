@@ -1,7 +1,13 @@
 """ember: a deep-learning framework for learning, building and training neural networks.
 
-Tensors with reverse-mode automatic differentiation (NumPy habits) and, on top of them, a
-Keras 3 style model API.
+Two levels of API over one engine:
+
+- tensors with reverse-mode automatic differentiation, with NumPy and PyTorch habits
+  (``ember.tensor``, ``loss.backward()``, ``ember.no_grad()``, ``ember.Function``,
+  ``ember.gradcheck``);
+- models with Keras 3 habits (``ember.layers``, ``ember.Sequential``, ``ember.Model``,
+  ``compile``/``fit``/``evaluate``/``predict``), so ``import ember as keras`` runs a Keras
+  program that stays within ember's scope.
 """
 
 from ember import backend, ops
@@ -27,5 +33,24 @@ from ember.ops.creation import (
     zeros_like,
 )
 from ember.ops.random import normal, rand, randn, uniform
+from ember.variables import Variable
+from ember import (  # noqa: E402 - the model level builds on the names above
+    activations,
+    callbacks,
+    constraints,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    optimizers,
+    random,
+    regularizers,
+    saving,
+    utils,
+)
+from ember.layers import Input, InputSpec, Layer
+from ember.layers.symbolic import KerasTensor
+from ember.models import Model, Sequential
 
 __version__ = "0.1.0"

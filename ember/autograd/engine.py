@@ -107,13 +107,17 @@ def _topological_order(root_ctx) -> list:
 
 def _accumulate_leaf(t: Tensor, g, given: set) -> None:
     """Add ``g`` into ``t.grad``. A leaf's first gradient is its own array, safe to update in
-    place: ``g`` is copied when it may be shared (handed to another leaf, a view, read-only),
-    and kept as it is when backward just made it (the common case, with no copy)."""
+    place: ``g`` is copied when it may be shared (it, or the array it views, was handed to
+    another leaf or came from the caller; it is read-only) and kept as it is otherwise (the
+    common case: backward just made it)."""
     if t.grad is None:
-        flags = g.flags
-        shared = (id(g) in given or not flags.owndata or not getattr(flags, "writeable", True)
-                  or g.dtype != t.data.dtype)
+        root = g
+        while isinstance(root.base, type(g)):
+            root = root.base
+        shared = (id(g) in given or id(root) in given or g.dtype != t.data.dtype
+                  or not getattr(g.flags, "writeable", True) or root.base is not None)
         given.add(id(g))
+        given.add(id(root))
         t.grad = Tensor._make(g.astype(t.data.dtype, copy=True) if shared else g)
         return
     if g.dtype != t.data.dtype:

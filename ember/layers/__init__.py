@@ -1,0 +1,64 @@
+"""Layers, named and configured as in ``keras.layers``."""
+
+import inspect as _inspect
+
+from ember.layers.activation import ELU, PReLU, ReLU, LeakyReLU, Softmax, Swish
+from ember.layers.core import Activation, Dense, Identity, Input, InputLayer, Lambda
+from ember.layers.input_spec import InputSpec
+from ember.layers.layer import Layer
+from ember.layers.merge import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
+from ember.layers.regularization import (
+    ActivityRegularization,
+    AlphaDropout,
+    Dropout,
+    GaussianDropout,
+    GaussianNoise,
+)
+from ember.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from ember.saving.object_registration import Registry as _Registry
+
+_REGISTRY = _Registry("layer")
+for _name, _obj in list(globals().items()):
+    if _inspect.isclass(_obj) and issubclass(_obj, Layer):
+        _REGISTRY.add(_name, _obj)
+
+
+def serialize(layer) -> dict:
+    """``{"class_name", "config"}`` of a layer."""
+    return _REGISTRY.serialize(layer)
+
+
+def deserialize(config: dict, custom_objects=None) -> Layer:
+    """A layer (or model) rebuilt from its ``serialize`` dict."""
+    _register_models()
+    return _REGISTRY.deserialize(config, custom_objects)
+
+
+def _register_models() -> None:
+    from ember.models import Functional, Model, Sequential
+
+    for cls in (Functional, Model, Sequential):
+        _REGISTRY.add(cls.__name__, cls)
+
+
+def register(cls):
+    """Make a layer class known by name to ``deserialize`` (ember's own families)."""
+    _REGISTRY.add(cls.__name__, cls)
+    return cls
