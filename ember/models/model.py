@@ -68,6 +68,37 @@ class Model(Trainer, Layer):
             f"{[layer.name for layer in self.layers]}"
         )
 
+    def save(self, filepath: str, overwrite: bool = True) -> None:
+        """Save architecture, weights and optimizer state to one ``.ember`` file."""
+        import os
+
+        from ember.saving.model_file import save_model
+
+        if not str(filepath).endswith(".ember"):
+            raise ValueError(
+                f"Model.save: expected a file name ending in '.ember', received '{filepath}'; "
+                "use save_weights for weights only"
+            )
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"Model.save: '{filepath}' exists and overwrite=False")
+        save_model(self, filepath)
+
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        """Save the weights to ``.weights.safetensors`` or ``.npz``, keyed by weight path."""
+        import os
+
+        from ember.saving.weights_file import save_weights
+
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"Model.save_weights: '{filepath}' exists and overwrite=False")
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath: str) -> None:
+        """Load weights saved by ``save_weights``, matched by weight path."""
+        from ember.saving.weights_file import load_weights
+
+        load_weights(self, filepath)
+
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable}
 

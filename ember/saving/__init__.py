@@ -11,8 +11,15 @@ register_keras_serializable = register_serializable
 
 __all__ = [
     "CustomObjectScope",
+    "load_model",
+    "load_weights",
+    "save_model",
+    "save_weights",
     "custom_object_scope",
     "get_custom_objects",
     "register_keras_serializable",
     "register_serializable",
 ]
+
+from ember.saving.model_file import load_model, save_model
+from ember.saving.weights_file import load_weights, save_weights

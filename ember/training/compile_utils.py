@@ -23,7 +23,7 @@ def _structure_per_output(spec, output_names: list, what: str) -> list:
                 f"outputs: {output_names}"
             )
         return [spec.get(name) for name in output_names]
-    if isinstance(spec, (list, tuple)) and n > 1 and len(spec) == n:
+    if isinstance(spec, (list, tuple)) and len(spec) == n and (n > 1 or what == "loss"):
         return list(spec)
     if isinstance(spec, (list, tuple)) and n > 1 and what == "loss":
         raise ValueError(
@@ -32,9 +32,13 @@ def _structure_per_output(spec, output_names: list, what: str) -> list:
     return [spec] * n
 
 
-def _resolve_loss(identifier):
+def _resolve_loss(identifier, y_true=None, y_pred=None):
     if identifier is None:
         return None
+    if isinstance(identifier, str) and identifier in _SHAPE_DEPENDENT_LOSSES:
+        kind = _target_kind(_raw(y_true), _raw(y_pred))
+        loss = getattr(losses_module, f"{kind}_crossentropy")
+        return losses_module.LossFunctionWrapper(loss, name=identifier)
     loss = losses_module.get(identifier)
     if isinstance(loss, losses_module.Loss):
         return loss
@@ -47,16 +51,21 @@ class CompileLoss:
     """The total training loss: ``sum_i weight_i * loss_i(y_true_i, y_pred_i)``."""
 
     def __init__(self, loss, loss_weights=None, output_names=None):
+        for identifier in tree.flatten(loss):
+            if isinstance(identifier, str) and identifier not in _SHAPE_DEPENDENT_LOSSES:
+                _resolve_loss(identifier)  # an unknown name fails in compile, not in fit
         self.spec = loss
         self.loss_weights = loss_weights
         self.output_names = output_names or ["output"]
         self.losses = None
         self.weights = None
 
-    def build(self, n_outputs: int, output_names: list) -> None:
+    def build(self, n_outputs: int, output_names: list, y_true=None, y_pred=None) -> None:
         self.output_names = output_names
-        self.losses = [_resolve_loss(s) for s in
-                       _structure_per_output(self.spec, output_names, "loss")]
+        trues = y_true if y_true is not None else [None] * n_outputs
+        preds = y_pred if y_pred is not None else [None] * n_outputs
+        self.losses = [_resolve_loss(s, yt, yp) for s, yt, yp in
+                       zip(_structure_per_output(self.spec, output_names, "loss"), trues, preds)]
         if self.loss_weights is None:
             self.weights = [1.0] * n_outputs
         else:
@@ -70,7 +79,7 @@ class CompileLoss:
         trues = _align(y_true, y_pred, self.output_names)
         sws = _align_weights(sample_weight, y_pred, self.output_names)
         if self.losses is None:
-            self.build(len(preds), self.output_names)
+            self.build(len(preds), self.output_names, trues, preds)
         total, per_output = None, []
         for loss, weight, yt, yp, sw in zip(self.losses, self.weights, trues, preds, sws):
             if loss is None:
@@ -117,21 +126,31 @@ def _raw(x):
     return x.numpy() if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _target_kind(y_true, y_pred) -> str:
+    """Keras 3's reading of the shapes: "binary", "sparse_categorical" or "categorical"."""
+    if y_pred.shape[-1] == 1 or y_pred.ndim == 1:
+        return "binary"
+    if y_true.ndim < y_pred.ndim or (y_true.shape[-1] == 1 and y_pred.shape[-1] > 1):
+        return "sparse_categorical"
+    return "categorical"
+
+
 def _accuracy_for(y_true, y_pred):
     """Keras 3's choice for "accuracy": binary, sparse categorical or categorical."""
-    if y_pred.shape[-1] == 1 or y_pred.ndim == 1:
-        return metrics_module.BinaryAccuracy
-    if y_true.ndim < y_pred.ndim or (y_true.shape[-1] == 1 and y_pred.shape[-1] > 1):
-        return metrics_module.SparseCategoricalAccuracy
-    return metrics_module.CategoricalAccuracy
+    return {"binary": metrics_module.BinaryAccuracy,
+            "sparse_categorical": metrics_module.SparseCategoricalAccuracy,
+            "categorical": metrics_module.CategoricalAccuracy}[_target_kind(y_true, y_pred)]
 
 
 def _crossentropy_for(y_true, y_pred):
-    if y_pred.shape[-1] == 1 or y_pred.ndim == 1:
-        return metrics_module.BinaryCrossentropy
-    if y_true.ndim < y_pred.ndim or (y_true.shape[-1] == 1 and y_pred.shape[-1] > 1):
-        return metrics_module.SparseCategoricalCrossentropy
-    return metrics_module.CategoricalCrossentropy
+    return {"binary": metrics_module.BinaryCrossentropy,
+            "sparse_categorical": metrics_module.SparseCategoricalCrossentropy,
+            "categorical": metrics_module.CategoricalCrossentropy}[_target_kind(y_true, y_pred)]
+
+
+# Names whose loss or metric class follows from the shapes of the first batch.
+_SHAPE_DEPENDENT = ("accuracy", "acc", "crossentropy", "ce")
+_SHAPE_DEPENDENT_LOSSES = ("crossentropy", "ce")
 
 
 def _resolve_metric(identifier, y_true, y_pred):
@@ -154,6 +173,9 @@ class CompileMetrics:
     """The metrics of ``compile``, built per output on the first batch."""
 
     def __init__(self, metrics=None, weighted_metrics=None, output_names=None):
+        for identifier in tree.flatten([metrics, weighted_metrics]):
+            if isinstance(identifier, str) and identifier not in _SHAPE_DEPENDENT:
+                metrics_module.get(identifier)  # an unknown name fails in compile, not in fit
         self.spec = metrics
         self.weighted_spec = weighted_metrics
         self.output_names = output_names or ["output"]
