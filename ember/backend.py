@@ -100,3 +100,10 @@ def to_numpy(array) -> np.ndarray:
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return _cupy.asnumpy(array)
     return np.asarray(array)
+
+
+def clear_session() -> None:
+    """Reset automatic layer names (``keras.backend.clear_session``)."""
+    from ember.utils.naming import clear_session as reset_names
+
+    reset_names()

@@ -114,7 +114,7 @@ class Functional(Model):
                     f"Model '{self.name}': expected {n} inputs {self.input_names}, "
                     f"received {len(flat)}"
                 )
-        flat = [_to_tensor(x) for x in flat]
+        flat = [_adjust_input_rank(kt, _to_tensor(x)) for kt, x in zip(self.inputs, flat)]
         for kt, x in zip(self.inputs, flat):
             _check_input_shape(self, kt, x.shape)
         return flat
@@ -132,6 +132,16 @@ class Functional(Model):
         from ember.models.graph_config import functional_from_config
 
         return functional_from_config(cls, config, custom_objects)
+
+
+def _adjust_input_rank(kt: KerasTensor, x: Tensor) -> Tensor:
+    """Add or drop a trailing axis of size 1 when that is all that differs, as Keras does
+    (a 1-D array feeds an ``Input(shape=(1,))``)."""
+    if x.ndim == len(kt.shape) - 1 and kt.shape[-1] == 1:
+        return x.expand_dims(-1)
+    if x.ndim == len(kt.shape) + 1 and x.shape[-1] == 1:
+        return x.squeeze(-1)
+    return x
 
 
 def _check_input_shape(model, kt: KerasTensor, shape: tuple) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from ember.autograd.tensor import Tensor
 from ember.layers.core import InputLayer
 from ember.layers.layer import Layer
 from ember.layers.symbolic import KerasTensor
+from ember.models.functional import _adjust_input_rank, _check_input_shape
 from ember.models.model import Model
 
 
@@ -103,6 +105,10 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if self._input_layer is not None and isinstance(x, Tensor):
+            kt = self._input_layer.output_tensor
+            x = _adjust_input_rank(kt, x)
+            _check_input_shape(self, kt, x.shape)
         for layer in self._stack:
             x = layer(x, training=training)
         return x
