@@ -27,7 +27,8 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_idx", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_idx", "_retains_grad", "_keras_mask",
+                 "__weakref__")
     # NumPy defers to our reflected operators: ``ndarray * tensor`` calls ``__rmul__``.
     __array_ufunc__ = None
     __array_priority__ = 1000
@@ -38,6 +39,7 @@ class Tensor:
         self._ctx = None
         self._idx = 0
         self._retains_grad = False
+        self._keras_mask = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -53,6 +55,7 @@ class Tensor:
         t._ctx = ctx
         t._idx = idx
         t._retains_grad = False
+        t._keras_mask = None
         t.requires_grad = requires_grad
         return t
 

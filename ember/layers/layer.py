@@ -81,6 +81,8 @@ class Layer:
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._call_params = _call_parameters(type(self).call)
+        # Layers that make a mask from their input (Embedding, Masking) override compute_mask.
+        self._computes_mask = type(self).compute_mask is not Layer.compute_mask
 
     # ---- attribute tracking -------------------------------------------------------------
     def __setattr__(self, name: str, value) -> None:
@@ -330,6 +332,13 @@ class Layer:
             kwargs["training"] = training
         else:
             kwargs.pop("training", None)
+        mask = kwargs.get("mask")
+        if mask is None:
+            mask = _input_mask(inputs)
+            if mask is not None and "mask" in self._call_params:
+                kwargs["mask"] = mask
+        elif "mask" not in self._call_params:
+            kwargs.pop("mask")
         outermost = not stack
         if outermost:
             self._clear_losses()
@@ -338,6 +347,8 @@ class Layer:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             stack.pop()
+        if mask is not None or self._computes_mask:
+            _attach_mask(outputs, self.compute_mask(inputs, mask))
         if self.activity_regularizer is not None:
             for out in tree.flatten(outputs):
                 penalty = self.activity_regularizer(out)
@@ -408,6 +419,26 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _input_mask(inputs):
+    """The ``_keras_mask`` of the input tensor(s): one mask, a list, or None."""
+    if isinstance(inputs, Tensor):
+        return inputs._keras_mask
+    if isinstance(inputs, (list, tuple)):
+        masks = [getattr(t, "_keras_mask", None) for t in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return None
+
+
+def _attach_mask(outputs, mask) -> None:
+    if isinstance(outputs, Tensor):
+        outputs._keras_mask = mask
+    elif isinstance(outputs, (list, tuple)):
+        masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
+        for out, m in zip(outputs, masks):
+            if isinstance(out, Tensor):
+                out._keras_mask = m
 
 
 def _call_parameters(call) -> frozenset:

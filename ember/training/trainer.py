@@ -27,8 +27,8 @@ class _Mean:
         self.count = 0
 
     def update(self, value: float, n: int) -> None:
-        self.total += value
-        self.count += 1
+        self.total += value * n
+        self.count += n
 
     def result(self) -> float:
         return self.total / self.count if self.count else 0.0
