@@ -360,7 +360,25 @@ class Optimizer(abc.ABC):
 
     def _update_step_all(self, grads, variables, learning_rate: float) -> None:
         for g, v in zip(grads, variables, strict=True):
-            self.update_step(g, v, learning_rate)
+            if v.data.ndim:
+                self.update_step(g, v, learning_rate)
+            else:
+                self._update_scalar_variable(g, v, learning_rate)
+
+    def _update_scalar_variable(self, gradient, variable, learning_rate: float) -> None:
+        """Update a 0-d variable (a learnable scalar such as Swish's beta) through 1-element
+        views of it and of its slots: NumPy turns 0-d arithmetic into scalars, which the
+        in-place ``out=`` updates cannot take."""
+        swapped = [t for t in [variable, *self._variables]
+                   if t.data.ndim == 0 and t is not self._iterations]
+        originals = [t.data for t in swapped]
+        for t in swapped:
+            t.data = t.data.reshape(1)
+        try:
+            self.update_step(gradient.reshape(1), variable, learning_rate)
+        finally:
+            for t, data in zip(swapped, originals):
+                t.data = data
 
     @abc.abstractmethod
     def update_step(self, gradient, variable, learning_rate: float) -> None:

@@ -23,3 +23,10 @@ __all__ = [
 
 from ember.saving.model_file import load_model, save_model
 from ember.saving.weights_file import load_weights, save_weights
+
+
+def export_onnx(model, path=None, opset: int = 17):
+    """Export ``model`` to ONNX (see ``ember.saving.onnx.export_onnx``)."""
+    from ember.saving.onnx import export_onnx as _export
+
+    return _export(model, path, opset=opset)
