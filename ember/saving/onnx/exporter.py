@@ -101,7 +101,7 @@ def export_onnx(model, path: str | None = None, opset: int = 17):
         graph_inputs.append(helper.make_tensor_value_info(
             name, _onnx_dtype(kt.dtype), ["batch"] + [d if d is not None else f"d{i}"
                                                       for i, d in enumerate(kt.shape[1:], 1)]))
-    _convert_graph(builder, model, inputs, outputs, names)
+    _convert_graph(builder, model, names)
     graph_outputs = []
     for i, kt in enumerate(outputs):
         final = builder.fresh(f"output_{i}" if len(outputs) > 1 else "output")
@@ -130,15 +130,15 @@ def _graph_ends(model):
 
 
 def _layer_calls(model):
-    """(layer, args, kwargs, output KerasTensors) of each call in execution order."""
+    """(layer, args, output KerasTensors) of each call in execution order."""
     if type(model).__name__ == "Sequential":
         calls, x = [], model.inputs[0]
         for layer in model.layers:
             node = _node_from(layer, x)
-            calls.append((layer, (x,), {}, node.outputs))
+            calls.append((layer, (x,), node.outputs))
             x = node.outputs[0]
         return calls
-    return [(node.layer, node.args, node.kwargs, node.outputs) for node in model._nodes]
+    return [(node.layer, node.args, node.outputs) for node in model._nodes]
 
 
 def _node_from(layer, x):
@@ -149,11 +149,12 @@ def _node_from(layer, x):
     raise ValueError(f"export_onnx: layer '{layer.name}' is not connected in the model graph")
 
 
-def _convert_graph(builder, model, inputs, outputs, names) -> None:
+def _convert_graph(builder, model, names: dict) -> None:
+    """Convert every layer call of ``model``; ``names`` maps KerasTensors to ONNX names."""
     from ember.layers.symbolic import KerasTensor
     from ember.utils import tree
 
-    for layer, args, kwargs, outs in _layer_calls(model):
+    for layer, args, outs in _layer_calls(model):
         in_names = [names[id(t)] for t in tree.flatten(args) if isinstance(t, KerasTensor)]
         out_names = [builder.fresh(f"{layer.name}_out") for _ in outs]
         if getattr(layer, "outputs", None) and hasattr(layer, "compile"):
@@ -174,7 +175,7 @@ def _convert_nested(builder, model, in_names, out_names) -> None:
     """Inline a nested model's graph between ``in_names`` and ``out_names``."""
     inputs, outputs = _graph_ends(model)
     names = {id(kt): name for kt, name in zip(inputs, in_names)}
-    _convert_graph(builder, model, inputs, outputs, names)
+    _convert_graph(builder, model, names)
     for kt, name in zip(outputs, out_names):
         builder.node("Identity", [names[id(kt)]], [name])
 
