@@ -59,17 +59,17 @@ def _as_array(a):
     return a
 
 
-def _nested_arrays(data):
+def nested_arrays(data):
     """Arrays nested in lists/tuples/dicts (several inputs or outputs) as NumPy arrays; a list
     of lists or numbers is one array."""
     if data is None:
         return None
     if isinstance(data, dict):
-        return {k: _nested_arrays(v) for k, v in data.items()}
+        return {k: nested_arrays(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)) and data and all(
         isinstance(d, (np.ndarray, Tensor, dict)) for d in data
     ):
-        return type(data)(_nested_arrays(d) for d in data)
+        return type(data)(nested_arrays(d) for d in data)
     return _as_array(data)
 
 
@@ -77,9 +77,9 @@ class ArrayAdapter(DataAdapter):
     """Batches sliced from in-memory arrays, reshuffled each epoch when ``shuffle``."""
 
     def __init__(self, x, y, sample_weight, batch_size, steps, shuffle, class_weight, caller):
-        self.x = _nested_arrays(x)
-        self.y = _nested_arrays(y)
-        self.sample_weight = _nested_arrays(sample_weight)
+        self.x = nested_arrays(x)
+        self.y = nested_arrays(y)
+        self.sample_weight = nested_arrays(sample_weight)
         sizes = {}
         for label, part in (("x", self.x), ("y", self.y), ("sample_weight", self.sample_weight)):
             if part is None:
@@ -183,7 +183,7 @@ def _split_batch(batch, class_weight=None):
         sw = batch[2] if len(batch) > 2 else None
     else:
         x, y, sw = batch, None, None
-    x, y, sw = _nested_arrays(x), _nested_arrays(y), _nested_arrays(sw)
+    x, y, sw = nested_arrays(x), nested_arrays(y), nested_arrays(sw)
     if class_weight is not None:
         sw = _apply_class_weight(y, sw, class_weight, "fit")
     return x, y, sw

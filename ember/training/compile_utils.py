@@ -202,6 +202,10 @@ class CompileMetrics:
                 for identifier in items:
                     metric = _resolve_metric(identifier, yt, yp)
                     label = metric.name if not multi else f"{name}_{metric.name}"
+                    if weighted and any(label == seen for seen, _, _ in entries):
+                        # Keras's name for a weighted twin of an unweighted metric.
+                        label = f"weighted_{metric.name}" if not multi else \
+                            f"{name}_weighted_{metric.name}"
                     entries.append((label, metric, weighted))
             self.per_output.append(entries)
         self.built = True

@@ -13,7 +13,7 @@ import numpy as np
 from ember import optimizers
 from ember.autograd.grad_mode import no_grad
 from ember.autograd.tensor import Tensor
-from ember.data.adapters import get_data_adapter, train_validation_split
+from ember.data.adapters import get_data_adapter, nested_arrays, train_validation_split
 from ember.training.compile_utils import CompileLoss, CompileMetrics
 from ember.utils import tree
 
@@ -195,6 +195,7 @@ class Trainer:
 
         self._require_compiled("fit")
         if validation_split and validation_data is None:
+            x, y, sample_weight = (nested_arrays(a) for a in (x, y, sample_weight))
             if not _is_arrays(x):
                 raise ValueError(
                     "fit: validation_split needs x and y as arrays; pass validation_data for "
@@ -216,13 +217,20 @@ class Trainer:
         )
         self.stop_training = False
         self._trainable_cache = None
+        # A BackupAndRestore callback reads the callbacks' states and, when it resumes an
+        # interrupted run, sets where to continue: the epoch and the batch within it.
+        self._fit_callbacks, self._initial_epoch, self._initial_step = cbks, None, None
         cbks.on_train_begin()
+        initial_epoch = self._initial_epoch or initial_epoch
+        skip = self._initial_step or 0
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbks.on_epoch_begin(epoch)
             step = -1
             for step, batch in enumerate(train.epoch()):
+                if step < skip:  # trained before the interruption
+                    continue
                 cbks.on_train_batch_begin(step)
                 logs = self.train_step(batch)
                 cbks.on_train_batch_end(step, logs)
@@ -230,6 +238,7 @@ class Trainer:
                     break
             if step < 0:
                 raise ValueError("fit: the training data yielded no batches")
+            skip = 0
             train.on_epoch_end()
             epoch_logs = dict(self.get_metrics_result())
             if val is not None and (epoch + 1) % validation_freq == 0:
@@ -351,8 +360,8 @@ def _is_arrays(x) -> bool:
 
 
 def _validation_adapter(validation_data, batch_size, steps):
-    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3) and _is_arrays(
-            validation_data[0]):
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+        # ``(x, y)`` or ``(x, y, sample_weight)``, as Keras unpacks it.
         vx, vy = validation_data[0], validation_data[1]
         vsw = validation_data[2] if len(validation_data) == 3 else None
         return get_data_adapter(vx, vy, vsw, batch_size, steps, False, caller="fit")
