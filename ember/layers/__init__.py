@@ -24,6 +24,14 @@ from ember.layers.merge import (
     multiply,
     subtract,
 )
+from ember.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    InstanceNormalization,
+    LayerNormalization,
+    RMSNormalization,
+    UnitNormalization,
+)
 from ember.layers.regularization import (
     ActivityRegularization,
     AlphaDropout,

@@ -208,26 +208,23 @@ class Layer:
         return out
 
     @property
+    def weights(self) -> list:
+        """Every weight, layer by layer (each layer's own, then its sub-layers'), as Keras 3
+        orders them: a BatchNormalization's moving statistics follow its gamma and beta."""
+        return _unique(v for layer in self._flatten_layers()
+                       for v in layer._trainable_variables + layer._non_trainable_variables)
+
+    @property
     def trainable_weights(self) -> list:
         if not self._trainable:
             return []
-        return _unique(v for layer in self._flatten_layers() for v in
-                       layer._trainable_variables if v.trainable)
+        return [v for v in self.weights if v.trainable]
 
     @property
     def non_trainable_weights(self) -> list:
-        found = []
-        for layer in self._flatten_layers():
-            found += [v for v in layer._trainable_variables if not v.trainable]
-            found += layer._non_trainable_variables
         if not self._trainable:
-            found = [v for layer in self._flatten_layers()
-                     for v in layer._trainable_variables] + found
-        return _unique(found)
-
-    @property
-    def weights(self) -> list:
-        return _unique(self.trainable_weights + self.non_trainable_weights)
+            return self.weights
+        return [v for v in self.weights if not v.trainable]
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights

@@ -89,6 +89,14 @@ from ember.ops.math import (
     true_divide,
     where,
 )
+from ember.ops.normalization import (
+    batch_normalization,
+    group_normalization,
+    layer_normalization,
+    moments,
+    normalize,
+    rms_normalization,
+)
 from ember.ops.random import dropout, normal, rand, randn, uniform
 from ember.ops.reduce import (
     all,
