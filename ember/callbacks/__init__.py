@@ -1,5 +1,6 @@
 """Callbacks: code that watches and steers ``fit``, as ``keras.callbacks``."""
 
+from ember.callbacks.backup_and_restore import BackupAndRestore
 from ember.callbacks.callback import Callback, LambdaCallback
 from ember.callbacks.callback_list import CallbackList
 from ember.callbacks.csv_logger import CSVLogger

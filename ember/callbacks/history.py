@@ -31,6 +31,17 @@ class History(Callback):
     def on_train_begin(self, logs=None):
         self.epoch = []
 
+    def get_state(self) -> dict:
+        """The epochs recorded so far; ``BackupAndRestore`` saves it so that a resumed
+        ``fit`` returns the whole record."""
+        return {"epoch": list(self.epoch),
+                "history": {k: list(v) for k, v in self.history.items()}}
+
+    def set_state(self, state: dict) -> None:
+        """Put back a state returned by ``get_state``."""
+        self.epoch = list(state["epoch"])
+        self.history = {k: list(v) for k, v in state["history"].items()}
+
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
         for name, value in (logs or {}).items():

@@ -91,6 +91,8 @@ class ReduceLROnPlateau(Callback):
         >>> # model.fit(x, y, validation_split=0.1, callbacks=[reduce_lr])
     """
 
+    _STATE = ("monitor_op", "best", "wait", "cooldown_counter")
+
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
                  verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
                  cooldown: int = 0, min_lr: float = 0.0):
@@ -120,6 +122,16 @@ class ReduceLROnPlateau(Callback):
 
     def on_train_begin(self, logs=None):
         self._reset()
+
+    def get_state(self) -> dict:
+        """The best value, the epochs waited and the cooldown left, as JSON values;
+        ``BackupAndRestore`` saves it to resume an interrupted ``fit``."""
+        return {name: getattr(self, name) for name in self._STATE}
+
+    def set_state(self, state: dict) -> None:
+        """Put back a state returned by ``get_state``."""
+        for name in self._STATE:
+            setattr(self, name, state[name])
 
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
@@ -210,6 +222,9 @@ class NewBob(Callback):
         >>> # model.fit(x, y, epochs=50, validation_split=0.1, callbacks=[newbob])
     """
 
+    _STATE = ("monitor_op", "best", "best_epoch", "best_weights", "halvings",
+              "stopped_epoch")
+
     def __init__(self, monitor: str = "val_loss", factor: float = 0.5, verbose: int = 0,
                  mode: str = "auto", min_delta: float = 0.0, min_lr: float = 0.0,
                  max_halvings: int | None = None, stop_when_lr_below: float | None = None):
@@ -245,6 +260,16 @@ class NewBob(Callback):
     def on_train_begin(self, logs=None):
         self._reset_state()
         self.monitor_op = resolve_mode("NewBob", self.monitor, self.mode, self.model)
+
+    def get_state(self) -> dict:
+        """The best value and weights and the reductions made, as JSON values and arrays;
+        ``BackupAndRestore`` saves it to resume an interrupted ``fit``."""
+        return {name: getattr(self, name) for name in self._STATE}
+
+    def set_state(self, state: dict) -> None:
+        """Put back a state returned by ``get_state``."""
+        for name in self._STATE:
+            setattr(self, name, state[name])
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {} if logs is None else logs

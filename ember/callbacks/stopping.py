@@ -42,6 +42,8 @@ class EarlyStopping(Callback):
         >>> # without a lower loss.
     """
 
+    _STATE = ("monitor_op", "wait", "stopped_epoch", "best", "best_epoch", "best_weights")
+
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0,
                  verbose: int = 0, mode: str = "auto", baseline: float | None = None,
                  restore_best_weights: bool = False, start_from_epoch: int = 0):
@@ -68,6 +70,16 @@ class EarlyStopping(Callback):
         self.best_epoch = 0
         self.best_weights = None
         self.best = None if self.monitor_op is None else _worst(self.monitor_op)
+
+    def get_state(self) -> dict:
+        """The best value and weights and the epochs waited, as JSON values and arrays;
+        ``BackupAndRestore`` saves it to resume an interrupted ``fit``."""
+        return {name: getattr(self, name) for name in self._STATE}
+
+    def set_state(self, state: dict) -> None:
+        """Put back a state returned by ``get_state``."""
+        for name in self._STATE:
+            setattr(self, name, state[name])
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:

@@ -221,7 +221,8 @@ class Trainer:
         # interrupted run, sets where to continue: the epoch and the batch within it.
         self._fit_callbacks, self._initial_epoch, self._initial_step = cbks, None, None
         cbks.on_train_begin()
-        initial_epoch = self._initial_epoch or initial_epoch
+        if self._initial_epoch is not None:
+            initial_epoch = self._initial_epoch
         skip = self._initial_step or 0
         logs = {}
         for epoch in range(initial_epoch, epochs):
