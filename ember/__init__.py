@@ -50,6 +50,7 @@ from ember import (  # noqa: E402 - the model level builds on the names above
     regularizers,
     saving,
     utils,
+    visualize,
 )
 from ember.layers import Input, InputSpec, Layer
 from ember.layers.symbolic import KerasTensor

@@ -9,6 +9,7 @@ from ember.callbacks.learning_rate import LearningRateScheduler, NewBob, ReduceL
 from ember.callbacks.model_checkpoint import ModelCheckpoint
 from ember.callbacks.progbar_logger import ProgbarLogger
 from ember.callbacks.stopping import EarlyStopping, TerminateOnNaN
+from ember.callbacks.tensorboard import TensorBoard
 
 __all__ = [
     "CSVLogger",
@@ -22,5 +23,6 @@ __all__ = [
     "NewBob",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]

@@ -99,6 +99,10 @@ def atomic_write(filepath: str, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp makes owner-only files; give the final file the usual umask permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, filepath)
     except BaseException:
         if os.path.exists(tmp):
