@@ -32,6 +32,19 @@ from ember.layers.normalization import (
     RMSNormalization,
     UnitNormalization,
 )
+from ember.layers.embedding import Embedding, Masking
+from ember.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 from ember.layers.regularization import (
     ActivityRegularization,
     AlphaDropout,

@@ -115,6 +115,7 @@ from ember.ops.reduce import (
     sum,
     var,
 )
+from ember.ops.rnn import gru, lstm, simple_rnn
 from ember.ops.shape import (
     broadcast_to,
     concatenate,
