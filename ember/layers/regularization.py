@@ -1,5 +1,5 @@
-"""Regularization layers: ``Dropout``, ``GaussianNoise``, ``GaussianDropout``,
-``AlphaDropout`` (active only when called with ``training=True``) and
+"""Regularization layers: ``Dropout``, ``SpatialDropout1D/2D/3D``, ``GaussianNoise``,
+``GaussianDropout``, ``AlphaDropout`` (active only when called with ``training=True``) and
 ``ActivityRegularization``.
 
 Random draws come from ember's global generator, reproducible after
@@ -14,6 +14,8 @@ import math
 import numbers
 
 from ember import ops, random, regularizers
+from ember.layers.convolutional.arguments import standardize_data_format
+from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -242,3 +244,80 @@ def _check_noise_shape(layer: Layer, shape: tuple) -> None:
 
 def _list_or_none(shape):
     return None if shape is None else list(shape)
+
+
+class BaseSpatialDropout(Dropout):
+    """Dropout of whole channels (Tompson et al. 2015): while training, each (sample,
+    channel) pair is zeroed at every spatial position with probability ``rate`` and the
+    rest scaled by ``1 / (1 - rate)``; the identity otherwise. Neighbouring pixels of a
+    feature map are strongly correlated, so element-wise dropout barely regularizes a
+    convolution's output; dropping whole feature maps does. Subclasses set ``rank``.
+    """
+
+    rank = 2
+
+    def __init__(self, rate: float, data_format=None, seed: int | None = None, **kwargs):
+        _check_rate(type(self).__name__, rate, allow_one=True)
+        super().__init__(rate, seed=seed, **kwargs)
+        self.data_format = standardize_data_format(self, data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        if self.rate == 1:
+            return inputs * 0.0
+        noise_shape = (inputs.shape[0],) + (1,) * self.rank + (inputs.shape[-1],)
+        return random.dropout(inputs, self.rate, noise_shape=noise_shape,
+                              seed=self.seed_generator)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.pop("noise_shape")
+        if self.rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class SpatialDropout1D(BaseSpatialDropout):
+    """Drop whole channels of ``(batch, steps, channels)`` (see ``BaseSpatialDropout``).
+
+    Example:
+        >>> import ember
+        >>> y = ember.layers.SpatialDropout1D(0.5, seed=0)(ember.ones(2, 5, 4), training=True)
+        >>> bool((y.numpy() == y.numpy()[:, :1, :]).all())
+        True
+    """
+
+    rank = 1
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+
+
+class SpatialDropout2D(BaseSpatialDropout):
+    """Drop whole feature maps of ``(batch, height, width, channels)`` (see
+    ``BaseSpatialDropout``).
+
+    Example:
+        >>> import ember
+        >>> layer = ember.layers.SpatialDropout2D(0.5, seed=0)
+        >>> y = layer(ember.ones(2, 3, 3, 4), training=True).numpy()
+        >>> bool((y == y[:, :1, :1, :]).all())
+        True
+    """
+
+    rank = 2
+
+
+class SpatialDropout3D(BaseSpatialDropout):
+    """Drop whole feature volumes of ``(batch, depth, height, width, channels)`` (see
+    ``BaseSpatialDropout``).
+
+    Example:
+        >>> import ember
+        >>> ember.layers.SpatialDropout3D(0.2)(ember.ones(1, 2, 2, 2, 3), training=True).shape
+        (1, 2, 2, 2, 3)
+    """
+
+    rank = 3

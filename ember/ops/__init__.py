@@ -18,6 +18,8 @@ from ember.ops.activation import (
     softsign,
     swish,
 )
+from ember.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
+from ember.ops.pool import average_pool, max_pool
 from ember.ops.creation import (
     arange,
     empty,

@@ -15,9 +15,10 @@ def unique_name(base: str) -> str:
 
 
 def snake_case(name: str) -> str:
-    """``"GaussianNoise"`` -> ``"gaussian_noise"``."""
+    """``"GaussianNoise"`` -> ``"gaussian_noise"``, ``"Conv2DTranspose"`` ->
+    ``"conv2d_transpose"`` (Keras's rule: no break between a digit and a capital)."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def clear_session() -> None:
