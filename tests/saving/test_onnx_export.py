@@ -99,3 +99,81 @@ def test_unmapped_layer_and_subclassed_model_give_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="has no layer graph"):
         keras.saving.export_onnx(Sub(), str(tmp_path / "y.onnx"))
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_convnet_with_pooling_normalization_and_padding(tmp_path):
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(8, 3, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(6, (3, 2), strides=2, padding="same", dilation_rate=1),
+        layers.BatchNormalization(),
+        layers.AveragePooling2D(2, padding="same"),
+        layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same"),
+        layers.SeparableConv2D(4, 3, activation="tanh"),
+        layers.ZeroPadding2D(1),
+        layers.UpSampling2D(2),
+        layers.Conv2D(4, 3, groups=2, padding="same"),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(10, activation="softmax"),
+    ])
+    rng = np.random.default_rng(3)
+    x = rng.random((32, 28, 28, 1)).astype("float32")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, rng.integers(0, 10, 32), epochs=1, batch_size=16, verbose=0)
+    _assert_parity(model, [x[:5]], tmp_path / "cnn.onnx")
+
+
+def test_simple_mnist_convnet(tmp_path):
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
+        layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation="softmax"),
+    ])
+    x = np.random.default_rng(4).random((4, 28, 28, 1)).astype("float32")
+    _assert_parity(model, [x], tmp_path / "convnet.onnx")
+
+
+def test_conv1d_causal_layer_norm_global_max(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(10, 5)),
+                              layers.Conv1D(4, 3, padding="causal", dilation_rate=2),
+                              layers.LayerNormalization(), layers.GlobalMaxPooling1D()])
+    x = np.random.default_rng(5).random((3, 10, 5)).astype("float32")
+    _assert_parity(model, [x], tmp_path / "conv1d.onnx")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.LSTM(7),
+    lambda: layers.LSTM(7, return_sequences=True, go_backwards=True),
+    lambda: layers.GRU(6),
+    lambda: layers.GRU(6, reset_after=False, return_sequences=True),
+    lambda: layers.SimpleRNN(5, return_sequences=True),
+])
+def test_recurrent_layers(tmp_path, make):
+    rng = np.random.default_rng(6)
+    model = keras.Sequential([keras.Input(shape=(9, 4)), make(), layers.Dense(3)])
+    for v in model.weights:
+        v.assign(rng.normal(size=v.shape) * 0.5)
+    x = rng.random((3, 9, 4)).astype("float32")
+    _assert_parity(model, [x], tmp_path / "rnn.onnx")
+
+
+def test_sequential_mnist_lstm_trained(tmp_path):
+    keras.utils.set_random_seed(7)
+    model = keras.Sequential([keras.Input(shape=(28, 28)), layers.LSTM(16),
+                              layers.Dense(10, activation="softmax")])
+    rng = np.random.default_rng(7)
+    x = rng.random((32, 28, 28)).astype("float32")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, rng.integers(0, 10, 32), epochs=1, verbose=0)
+    _assert_parity(model, [x[:4]], tmp_path / "lstm.onnx")
+
+
+def test_recurrent_states_and_masks_are_refused(tmp_path):
+    inputs = keras.Input(shape=(5, 3))
+    _, h, c = layers.LSTM(4, return_state=True)(inputs)
+    model = keras.Model(inputs, h)
+    with pytest.raises(ValueError, match="return_state has no mapping"):
+        keras.saving.export_onnx(model, str(tmp_path / "state.onnx"))

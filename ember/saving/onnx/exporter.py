@@ -84,7 +84,7 @@ def export_onnx(model, path: str | None = None, opset: int = 17):
         raise ImportError(
             "export_onnx needs the onnx package: pip install 'ember[onnx]'"
         ) from None
-    from ember.saving.onnx import layers as _layers  # noqa: F401 - registers the converters
+    from ember.saving.onnx import image, layers, recurrent  # noqa: F401 - registers converters
 
     if not 13 <= opset <= onnx.defs.onnx_opset_version():
         raise ValueError(
