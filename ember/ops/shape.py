@@ -165,12 +165,34 @@ def stack(x, axis: int = 0) -> Tensor:
     return concatenate([expand_dims(t, axis) for t in xs], axis=axis if axis >= 0 else axis)
 
 
+class Split(Function):
+    """One node with one output per piece: backward joins the pieces' gradients (the engine
+    fills pieces without a gradient with zeros), so splitting into n costs O(size), not
+    O(n * size)."""
+
+    @staticmethod
+    def forward(ctx, x, edges, axis, squeeze):
+        ctx.axis, ctx.squeeze = axis, squeeze
+        lead = (slice(None),) * axis
+        if squeeze:
+            return tuple(x[lead + (i,)] for i in range(x.shape[axis]))
+        return tuple(x[lead + (slice(a, b),)] for a, b in zip(edges[:-1], edges[1:]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        xp = xp_of(grads[0])
+        if ctx.squeeze:
+            return xp.stack(grads, axis=ctx.axis), None, None, None
+        return xp.concatenate(grads, axis=ctx.axis), None, None, None
+
+
 def split(x, indices_or_sections, axis: int = 0) -> list:
     """Split into equal sections (an int) or at the given indices, as NumPy does."""
     x = operand(x)
+    axis = axis % x.ndim
     n = x.shape[axis]
     if isinstance(indices_or_sections, numbers.Integral):
-        if n % indices_or_sections:
+        if indices_or_sections <= 0 or n % indices_or_sections:
             raise ValueError(
                 f"split: axis {axis} of length {n} does not divide into "
                 f"{indices_or_sections} equal sections"
@@ -178,16 +200,22 @@ def split(x, indices_or_sections, axis: int = 0) -> list:
         step = n // indices_or_sections
         bounds = list(range(step, n, step))
     else:
-        bounds = list(indices_or_sections)
+        bounds = [min(max(int(b), 0), n) for b in indices_or_sections]
     edges = [0] + bounds + [n]
-    lead = (slice(None),) * (axis % x.ndim)
-    return [x[lead + (slice(a, b),)] for a, b in zip(edges[:-1], edges[1:])]
+    return list(_as_tuple(Split.apply(x, edges, axis, False)))
 
 
 def unstack(x, num=None, axis: int = 0) -> list:
+    """The slices of ``x`` along ``axis``, that axis removed."""
     x = operand(x)
-    lead = (slice(None),) * (axis % x.ndim)
-    return [x[lead + (i,)] for i in range(x.shape[axis])]
+    axis = axis % x.ndim
+    if num is not None and num != x.shape[axis]:
+        raise ValueError(f"unstack: expected num={x.shape[axis]} for axis {axis}, got {num}")
+    return list(_as_tuple(Split.apply(x, None, axis, True)))
+
+
+def _as_tuple(out):
+    return out if isinstance(out, tuple) else (out,)
 
 
 # ---- padding, repetition, flips --------------------------------------------------------
