@@ -69,15 +69,16 @@ class Model(Trainer, Layer):
         )
 
     def save(self, filepath: str, overwrite: bool = True) -> None:
-        """Save architecture, weights and optimizer state to one ``.ember`` file."""
+        """Save architecture, weights and optimizer state to one ``.ember`` file, or to
+        Keras 3's ``.keras`` format (which ``keras.saving.load_model`` reads)."""
         import os
 
         from ember.saving.model_file import save_model
 
-        if not str(filepath).endswith(".ember"):
+        if not str(filepath).endswith((".ember", ".keras")):
             raise ValueError(
-                f"Model.save: expected a file name ending in '.ember', received '{filepath}'; "
-                "use save_weights for weights only"
+                f"Model.save: expected a file name ending in '.ember' or '.keras', received "
+                f"'{filepath}'; use save_weights for weights only"
             )
         if not overwrite and os.path.exists(filepath):
             raise FileExistsError(f"Model.save: '{filepath}' exists and overwrite=False")

@@ -1,4 +1,6 @@
-"""Serialization of ember's objects (and, later, model files)."""
+"""Serialization of ember's objects and model files: ``.ember`` (config JSON, safetensors
+weights and optimizer state), Keras 3's ``.keras`` (see ``keras_format``), and weight files
+(``.weights.safetensors`` / ``.npz``)."""
 
 from ember.saving.object_registration import (
     CustomObjectScope,

@@ -4,22 +4,30 @@ safetensors. No pickle anywhere: loading a file never runs code from it."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
+import zlib
 
 import numpy as np
 
 from ember.saving import weights_file
+from ember.saving.object_registration import custom_object_scope
 
 FORMAT = "ember-model"
 FORMAT_VERSION = 1
 
 
 def save_model(model, filepath: str) -> None:
-    """Write ``model`` to ``filepath`` (a ``.ember`` zip), atomically."""
+    """Write ``model`` to ``filepath`` atomically: a ``.ember`` zip, or Keras 3's format for a
+    name ending in ``.keras``."""
     from ember import __version__
 
+    if str(filepath).endswith(".keras"):
+        from ember.saving.keras_format import save_keras
+
+        return save_keras(model, filepath)
     weights_file._check_built(model, "save")
     config = {
         "class_name": type(model).__name__,
@@ -28,8 +36,7 @@ def save_model(model, filepath: str) -> None:
         "build_config": _build_config(model),
         "compile_config": getattr(model, "_compile_config", None),
     }
-    weights = {k: np.ascontiguousarray(v.numpy())
-               for k, v in weights_file.weight_dict(model).items()}
+    weights = weights_file.host_arrays(weights_file.weight_dict(model))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("metadata.json", json.dumps(
@@ -38,31 +45,40 @@ def save_model(model, filepath: str) -> None:
         zf.writestr("model.weights.safetensors", weights_file.encode(weights, "safetensors"))
         optimizer = getattr(model, "optimizer", None)
         if optimizer is not None and getattr(optimizer, "built", False):
-            state = {str(i): np.ascontiguousarray(v.numpy())
-                     for i, v in enumerate(optimizer.variables)}
+            state = weights_file.host_arrays(
+                {str(i): v for i, v in enumerate(optimizer.variables)})
             zf.writestr("optimizer.safetensors", weights_file.encode(state, "safetensors"))
     weights_file.atomic_write(filepath, buffer.getvalue())
 
 
 def load_model(filepath: str, custom_objects=None, compile: bool = True, safe_mode=True):
     """Rebuild a model saved by ``model.save``: architecture, weights, and (when ``compile``)
-    the optimizer with its state, the loss and the metrics."""
+    the optimizer with its state, the loss and the metrics. A ``.keras`` file (Keras 3's
+    format, written by Keras or by ember) is read by ``ember.saving.keras_format``."""
     from ember import layers
 
+    if str(filepath).endswith(".keras"):
+        from ember.saving.keras_format import load_keras
+
+        return load_keras(filepath, custom_objects=custom_objects, compile=compile)
     parts = _read_zip(filepath)
     config = parts["config.json"]
-    model = layers.deserialize(
-        {"class_name": config["class_name"], "config": config["config"],
-         "registered_name": config.get("registered_name")},
-        custom_objects=custom_objects,
-    )
+    # A scope, not only an argument: nested configs (a functional model's layers, a
+    # Lambda's function) resolve their names through it too.
+    with custom_object_scope(custom_objects or {}), config_errors(f"load_model('{filepath}')"):
+        model = layers.deserialize(
+            {"class_name": config["class_name"], "config": config["config"],
+             "registered_name": config.get("registered_name")},
+            custom_objects=custom_objects,
+        )
     _ensure_built(model, config.get("build_config"))
     weights = weights_file.decode(parts["model.weights.safetensors"], "safetensors", filepath)
     weights_file.assign_by_name(weights_file.weight_dict(model), weights,
                                 f"load_model('{filepath}')")
     compile_config = config.get("compile_config")
     if compile and compile_config:
-        _compile_from_config(model, compile_config, custom_objects)
+        with config_errors(f"load_model('{filepath}')"):
+            _compile_from_config(model, compile_config, custom_objects)
         if "optimizer.safetensors" in parts:
             state = weights_file.decode(parts["optimizer.safetensors"], "safetensors", filepath)
             _restore_optimizer(model, state, filepath)
@@ -70,29 +86,66 @@ def load_model(filepath: str, custom_objects=None, compile: bool = True, safe_mo
 
 
 def _read_zip(filepath: str) -> dict:
-    try:
-        with zipfile.ZipFile(filepath) as zf:
-            names = set(zf.namelist())
-            needed = {"metadata.json", "config.json", "model.weights.safetensors"}
-            if not needed <= names:
-                raise ValueError(
-                    f"'{filepath}' is not an ember model file: missing {sorted(needed - names)}"
-                )
-            parts = {name: zf.read(name) for name in names}
-    except zipfile.BadZipFile:
+    parts = read_archive(filepath, {"metadata.json", "config.json", "model.weights.safetensors"},
+                         "an ember model file")
+    metadata = parse_json(parts, "metadata.json", filepath)
+    parts["config.json"] = model_config(parts, filepath)
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ValueError(
-            f"'{filepath}' is not an ember model file (not a zip archive, or truncated)"
-        ) from None
-    try:
-        metadata = json.loads(parts["metadata.json"])
-        parts["config.json"] = json.loads(parts["config.json"])
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"'{filepath}' has a corrupt configuration ({exc})") from None
-    if metadata.get("format") != FORMAT:
-        raise ValueError(
-            f"'{filepath}': expected format '{FORMAT}', received {metadata.get('format')!r}"
+            f"'{filepath}': expected metadata of format '{FORMAT}', received {metadata!r}"
         )
     return parts
+
+
+def read_archive(filepath, needed: set, kind: str) -> dict:
+    """``{member name: bytes}`` of the zip at ``filepath``, which must hold ``needed``. A file
+    that is not a zip, is truncated or damaged raises ValueError naming it."""
+    with open(filepath, "rb") as f:  # a missing file is a FileNotFoundError, not damage
+        data = f.read()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            parts = {name: zf.read(name) for name in zf.namelist()}
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError,
+            RuntimeError, ValueError) as exc:  # what zipfile raises on damaged headers
+        raise ValueError(
+            f"'{filepath}' is not {kind} (not a zip archive, truncated or damaged: {exc})"
+        ) from None
+    if not needed <= set(parts):
+        raise ValueError(f"'{filepath}' is not {kind}: missing {sorted(needed - set(parts))}")
+    return parts
+
+
+def parse_json(parts: dict, name: str, filepath):
+    """The JSON member ``name`` of an archive read by ``read_archive``."""
+    try:
+        return json.loads(parts[name])
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"'{filepath}' has a corrupt {name} ({exc})") from None
+
+
+def model_config(parts: dict, filepath) -> dict:
+    """The ``config.json`` of an archive, checked to be a serialized model."""
+    config = parse_json(parts, "config.json", filepath)
+    if not isinstance(config, dict) or not {"class_name", "config"} <= set(config):
+        raise ValueError(
+            f"'{filepath}': expected config.json to hold an object with 'class_name' and "
+            f"'config', received {str(config)[:80]}"
+        )
+    return config
+
+
+@contextlib.contextmanager
+def config_errors(where: str):
+    """Report any failure to rebuild a model from its config as one ValueError that names
+    the file: an unknown class, an argument the class rejects, a missing key."""
+    try:
+        yield
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise ValueError(
+            f"{where}: malformed model config ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _build_config(model):
@@ -105,7 +158,7 @@ def _build_config(model):
 def _ensure_built(model, build_config) -> None:
     """Create the weights of a model whose config does not build it (a subclassed model) by
     running it once on zeros of the recorded input shape."""
-    if model.weights or not build_config:
+    if model.weights or not build_config or build_config.get("input_shape") is None:
         return
     from ember import backend
     from ember.autograd.grad_mode import no_grad

@@ -30,8 +30,7 @@ def weight_dict(model) -> dict:
 def save_weights(model, filepath: str) -> None:
     """Write the weights of ``model`` to ``filepath`` (``.weights.safetensors`` or ``.npz``)."""
     _check_built(model, "save_weights")
-    arrays = {k: np.ascontiguousarray(v.numpy()) for k, v in weight_dict(model).items()}
-    data = encode(arrays, _format(filepath, "save_weights"))
+    data = encode(host_arrays(weight_dict(model)), _format(filepath, "save_weights"))
     atomic_write(filepath, data)
 
 
@@ -41,6 +40,13 @@ def load_weights(model, filepath: str) -> None:
     with open(filepath, "rb") as f:
         arrays = decode(f.read(), _format(filepath, "load_weights"), filepath)
     assign_by_name(weight_dict(model), arrays, f"load_weights('{filepath}')")
+
+
+def host_arrays(variables: dict) -> dict:
+    """``{key: C-contiguous NumPy array}`` of ``{key: Variable}``. Not
+    ``np.ascontiguousarray``: it turns 0-d weights (a Swish's beta, a step counter) into
+    1-d ones."""
+    return {k: np.require(v.numpy(), requirements="C") for k, v in variables.items()}
 
 
 def assign_by_name(variables: dict, arrays: dict, where: str) -> None:

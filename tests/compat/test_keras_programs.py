@@ -6,7 +6,6 @@ import numpy as np
 import ember as keras
 from ember import layers
 
-
 CENTERS = np.random.default_rng(42).normal(size=(10, 784)).astype("float32")
 
 
