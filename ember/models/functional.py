@@ -6,6 +6,8 @@ topological order on real tensors; layers called more than once are shared.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ember.autograd.tensor import Tensor
 from ember.layers.core import InputLayer
 from ember.layers.layer import _to_tensor
@@ -136,7 +138,10 @@ class Functional(Model):
 
 def _adjust_input_rank(kt: KerasTensor, x: Tensor) -> Tensor:
     """Add or drop a trailing axis of size 1 when that is all that differs, as Keras does
-    (a 1-D array feeds an ``Input(shape=(1,))``)."""
+    (a 1-D array feeds an ``Input(shape=(1,))``); bool or integer data fed to a float
+    ``Input`` is cast to its dtype (one-hot bool arrays, for instance)."""
+    if x.dtype.kind in "biu" and np.dtype(kt.dtype).kind == "f":
+        x = Tensor(x.data.astype(kt.dtype))
     if x.ndim == len(kt.shape) - 1 and kt.shape[-1] == 1:
         return x.expand_dims(-1)
     if x.ndim == len(kt.shape) + 1 and x.shape[-1] == 1:
