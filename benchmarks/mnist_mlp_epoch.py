@@ -141,19 +141,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=2, help="epochs per process (best kept)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS/OpenMP threads for every framework (default: theirs)")
     parser.add_argument("--child", choices=sorted(RUNNERS))
     args = parser.parse_args()
     if args.child:
         child(args.child, args.epochs)
         return
 
+    env = dict(os.environ)
+    if args.threads:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(args.threads)
     frameworks = ["numpy", "ember"] + (["torch"] if torch_installed() else [])
     best = {f: float("inf") for f in frameworks}
     data = None
     for _ in range(args.rounds):
         for f in frameworks:
             out = subprocess.run([sys.executable, __file__, "--child", f, "--epochs",
-                                  str(args.epochs)], capture_output=True, text=True, check=True)
+                                  str(args.epochs)], capture_output=True, text=True, check=True,
+                                 env=env)
             result = json.loads(out.stdout.strip().splitlines()[-1])
             best[f] = min(best[f], min(result["epoch_s"]))
             data = result["data"]
@@ -164,6 +171,7 @@ def main() -> None:
         "epoch_s": {f: round(t, 4) for f, t in best.items()},
         "ember_over_numpy": round(best["ember"] / best["numpy"], 4),
         "target_ember_over_numpy": 1.2,
+        "threads": args.threads,
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
     }
     if "torch" in best:
