@@ -52,6 +52,7 @@ from ember import (  # noqa: E402 - the model level builds on the names above
     utils,
     visualize,
 )
+from ember import applications, blocks  # noqa: E402 - built from layers and models
 from ember.layers import Input, InputSpec, Layer
 from ember.layers.symbolic import KerasTensor
 from ember.models import Model, Sequential
