@@ -7,7 +7,10 @@ Each framework runs in its own process (their thread pools fight inside one), al
 several rounds; a process reports the median step time after a warm-up, and the JSON keeps
 the best round of each and the ratios.
 
-    python benchmarks/cnn_step.py [--rounds 3] [--steps 30] [--warmup 5]
+``--threads N`` gives every framework the same N BLAS/OpenMP threads (on a machine shared
+with other jobs, 1 keeps spinning thread pools from distorting the comparison).
+
+    python benchmarks/cnn_step.py [--rounds 3] [--steps 30] [--warmup 5] [--threads N]
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -22,6 +26,7 @@ import time
 import numpy as np
 
 BATCH, N_CLASSES, LR, B1, B2, EPS, DROP = 128, 10, 1e-3, 0.9, 0.999, 1e-7, 0.5
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def make_batch(seed=0):
@@ -81,7 +86,7 @@ def numpy_step_factory(x, y):
         limit = np.sqrt(6 / (fan_in + fan_out))
         return rng.uniform(-limit, limit, shape).astype(np.float32)
 
-    # Kernels as (C * kh * kw, O): the column order of sliding_window_view.
+    # Kernels as (kh * kw * C, O), the order of the columns _im2col makes.
     params = [glorot(9, 9 * 32, (9, 32)), np.zeros(32, np.float32),
               glorot(9 * 32, 9 * 64, (288, 64)), np.zeros(64, np.float32),
               glorot(1600, N_CLASSES, (1600, N_CLASSES)), np.zeros(N_CLASSES, np.float32)]
@@ -116,7 +121,7 @@ def numpy_step_factory(x, y):
         da2 = np.zeros_like(a2)
         da2[:, :10, :10] = _unpool2(dh.reshape(BATCH, 5, 5, 64), mask2)
         dz2 = (da2 * (z2 > 0)).reshape(-1, 64)
-        dp1 = _col2im((dz2 @ w2.T).reshape(BATCH, 11, 11, 32, 3, 3), (BATCH, 13, 13, 32))
+        dp1 = _col2im((dz2 @ w2.T).reshape(BATCH, 11, 11, 3, 3, 32), (BATCH, 13, 13, 32))
         dz1 = (_unpool2(dp1, mask1) * (z1 > 0)).reshape(-1, 32)
         grads = [cols1.T @ dz1, dz1.sum(axis=0), cols2.T @ dz2, dz2.sum(axis=0),
                  h.T @ d, d.sum(axis=0)]
@@ -132,18 +137,19 @@ def numpy_step_factory(x, y):
 
 
 def _im2col(x):
-    """The 3x3 windows of ``x`` (B, H, W, C) as rows ``(B * (H-2) * (W-2), C * 9)``."""
+    """The 3x3 windows of ``x`` (B, H, W, C) as rows ``(B * (H-2) * (W-2), 9 * C)``, each
+    row ordered (kh, kw, C) so that channels stay contiguous."""
     windows = np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(1, 2))
-    return windows.reshape(-1, x.shape[-1] * 9)
+    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, 9 * x.shape[-1])
 
 
 def _col2im(dcols, shape):
-    """Scatter-add window gradients ``(B, OH, OW, C, 3, 3)`` back onto ``shape``."""
+    """Scatter-add window gradients ``(B, OH, OW, 3, 3, C)`` back onto ``shape``."""
     out = np.zeros(shape, np.float32)
     oh, ow = dcols.shape[1:3]
     for i in range(3):
         for j in range(3):
-            out[:, i:i + oh, j:j + ow] += dcols[..., i, j]
+            out[:, i:i + oh, j:j + ow] += dcols[:, :, :, i, j]
     return out
 
 
@@ -186,19 +192,23 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=30, help="timed steps per process")
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--threads", type=int, help="BLAS/OpenMP threads of every framework")
     parser.add_argument("--child", choices=sorted(FACTORIES))
     args = parser.parse_args()
     if args.child:
         child(args.child, args.steps, args.warmup)
         return
 
+    env = dict(os.environ)
+    if args.threads:
+        env.update({name: str(args.threads) for name in THREAD_VARIABLES})
     frameworks = ["numpy", "ember"] + (["torch"] if torch_installed() else [])
     rounds = {f: [] for f in frameworks}
     for _ in range(args.rounds):  # alternate, so a noisy neighbour hits all alike
         for f in frameworks:
             out = subprocess.run([sys.executable, __file__, "--child", f, "--steps",
                                   str(args.steps), "--warmup", str(args.warmup)],
-                                 capture_output=True, text=True, check=True)
+                                 capture_output=True, text=True, check=True, env=env)
             rounds[f].append(json.loads(out.stdout.strip().splitlines()[-1])["median_s"])
     best = {f: min(times) for f, times in rounds.items()}
     report = {
@@ -211,6 +221,10 @@ def main() -> None:
         "step_ms": {f: round(t * 1e3, 3) for f, t in best.items()},
         "rounds_ms": {f: [round(t * 1e3, 3) for t in times] for f, times in rounds.items()},
         "ember_over_numpy": round(best["ember"] / best["numpy"], 4),
+        "numpy_version": np.__version__,
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "threads": args.threads,
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
     }
     if "torch" in best:
