@@ -48,12 +48,13 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
         grads = pending.pop(ctx, None)
         if grads is None:
             continue
-        if ctx.n_outputs > 1:
+        if ctx.n_outputs > 1 and ctx.materialize_grads:
             grads = _fill_missing(grads, ctx.output_meta, xp_data)
         if ctx.retained:
             for i, t in ctx.retained.items():
                 if grads[i] is not None:
                     _accumulate_leaf(t, grads[i], given)
+        ctx.saved_reusable = not retain_graph
         input_grads = ctx.fn.backward(ctx, *grads)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)

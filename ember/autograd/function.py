@@ -40,6 +40,10 @@ class Context:
     n_outputs = 1
     freed = False
     retained = None  # {output index: tensor} for non-leaves that keep their .grad
+    materialize_grads = True
+    # True while ``backward`` runs for the last time (the graph is freed right after, no
+    # ``retain_graph``): it may then overwrite the arrays it saved, as scratch space.
+    saved_reusable = False
 
     def __init__(self, fn, parents, needs_input_grad):
         self.fn = fn
@@ -49,6 +53,11 @@ class Context:
     def save_for_backward(self, *values) -> None:
         """Keep arrays (or anything) for backward; read them back from ``saved_tensors``."""
         self.saved_tensors = values
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, ``backward`` of a multi-output function receives None (instead of
+        zeros) for the outputs that no gradient reached, and can skip their work."""
+        self.materialize_grads = bool(value)
 
     def mark_non_differentiable(self, *outputs) -> None:
         """Accepted for PyTorch compatibility: integer/bool outputs never require grad."""

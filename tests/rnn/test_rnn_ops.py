@@ -143,6 +143,28 @@ def test_lstm_mask_tensor_and_array_agree():
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("uses", ["last", "sequence", "both"])
+def test_lstm_backward_twice_with_retain_graph(uses):
+    """The fused LSTM's last backward reuses its saved gates as scratch; with retain_graph
+    the saved arrays must survive for a second pass that gives the same gradients."""
+    rng = np.random.default_rng(1)
+    x = ember.tensor(rng.standard_normal((B, T, D)), requires_grad=True)
+    weights = [ember.tensor(rng.standard_normal(shape) * 0.5, requires_grad=True)
+               for shape in ((D, 4 * U), (U, 4 * U), (4 * U,))]
+    h0 = ember.tensor(rng.standard_normal((B, U)), requires_grad=True)
+    last, outputs, (_, c) = rnn.lstm(x, h0, h0 * 0.5, None, *weights)
+    loss = {"last": (last * last).sum(), "sequence": outputs.sum(),
+            "both": last.sum() + (outputs * outputs).sum() + c.sum()}[uses]
+    inputs = [x, h0, *weights]
+    loss.backward(retain_graph=True)
+    first = [t.grad.numpy().copy() for t in inputs]
+    for t in inputs:
+        t.grad = None
+    loss.backward()
+    for a, t in zip(first, inputs):
+        np.testing.assert_allclose(t.grad.numpy(), a, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize(("call", "message"), [
     (lambda x, h, w, u: rnn.lstm(x[0], h, h, None, w, u), "expected float inputs of shape"),
     (lambda x, h, w, u: rnn.lstm(x, h, h, None, w[:, :8], u), "expected kernel of shape"),
