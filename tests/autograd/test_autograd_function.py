@@ -127,6 +127,41 @@ def test_multi_output_function_using_only_one_output(which):
     np.testing.assert_array_equal(x.grad.numpy(), expected)
 
 
+class SplitHalvesUnmaterialized(ember.Function):
+    """SplitHalves with ``set_materialize_grads(False)``: records what backward received and
+    whether it could reuse its saved arrays."""
+
+    seen = []
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.set_materialize_grads(False)
+        ctx.n = x.shape[0] // 2
+        return x[: ctx.n].copy(), 2 * x[ctx.n :]
+
+    @staticmethod
+    def backward(ctx, g_first, g_second):
+        SplitHalvesUnmaterialized.seen.append((g_first is None, g_second is None,
+                                               ctx.saved_reusable))
+        zeros = np.zeros(ctx.n)
+        return np.concatenate([zeros if g_first is None else g_first,
+                               zeros if g_second is None else 2 * g_second])
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_unmaterialized_gradients_arrive_as_none(which):
+    SplitHalvesUnmaterialized.seen.clear()
+    x = leaf([1.0, 2.0, 3.0, 4.0])
+    outs = SplitHalvesUnmaterialized.apply(x)
+    outs[which].sum().backward(retain_graph=True)
+    outs[which].sum().backward()
+    expected = [1.0, 1.0, 0.0, 0.0] if which == 0 else [0.0, 0.0, 2.0, 2.0]
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * np.array(expected))
+    missing = (which == 1, which == 0)
+    # Saved arrays may be overwritten only by the backward after which the graph is freed.
+    assert SplitHalvesUnmaterialized.seen == [(*missing, False), (*missing, True)]
+
+
 def test_multi_output_gradcheck():
     assert ember.gradcheck(SplitHalves.apply, [leaf([0.1, 0.2, 0.3, 0.4])])
 
