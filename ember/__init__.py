@@ -10,6 +10,10 @@ Two levels of API over one engine:
   program that stays within ember's scope.
 """
 
+from ember import _allocator
+
+_allocator.tune()
+
 from ember import backend, ops
 from ember.autograd import (
     Function,

@@ -38,12 +38,16 @@ from ember.ops.shape import reshape
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None,
-         dilation_rate=1) -> Tensor:
+         dilation_rate=1, *, bias=None, activation=None) -> Tensor:
     """N-D convolution (``keras.ops.conv``): ``inputs`` ``(batch, *spatial, C)``, ``kernel``
     ``(*kernel_size, C // groups, filters)``; ``groups = C // kernel.shape[-2]``.
 
     ``padding`` is ``"valid"``, ``"same"`` (TensorFlow's, extra padding at the end) or explicit
     pads: one int, one int per spatial axis, or one ``(low, high)`` pair per spatial axis.
+
+    ember extras, fused into the same op (no intermediate arrays, as ``Conv2D`` layers use
+    them): ``bias`` ``(filters,)`` added to the output and ``activation="relu"`` applied to
+    it, in place.
 
     Example:
         >>> import ember
@@ -81,7 +85,18 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     k_eff = effective_kernel(w.shape[:rank], dilation)
     pads = resolve_padding(padding, x.shape[1:-1], k_eff, strides, "conv")
     output_spatial(x.shape[1:-1], k_eff, strides, pads, "conv", x.shape)
-    return Conv.apply(x, w, strides, pads, dilation, groups)
+    if activation not in (None, "linear", "relu"):
+        raise ValueError(
+            f"conv: expected activation None, 'linear' or 'relu' (fused), received "
+            f"{activation!r}"
+        )
+    if bias is not None:
+        bias = as_tensor(bias, x.dtype)
+        if bias.shape != (w.shape[-1],):
+            raise ValueError(
+                f"conv: expected a bias of shape {(w.shape[-1],)}, received {bias.shape}"
+            )
+    return Conv.apply(x, w, bias, strides, pads, dilation, groups, activation == "relu")
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
@@ -204,10 +219,11 @@ def transpose_output_spatial(spatial, kernel_eff, strides, padding, output_paddi
 
 
 class Conv(Function):
-    """N-D grouped convolution: ``forward(ctx, x, kernel, strides, pads, dilation, groups)``."""
+    """N-D grouped convolution, then optionally a bias and a ReLU in place:
+    ``forward(ctx, x, kernel, bias, strides, pads, dilation, groups, relu)``."""
 
     @staticmethod
-    def forward(ctx, x, kernel, strides, pads, dilation, groups):
+    def forward(ctx, x, kernel, bias, strides, pads, dilation, groups, relu):
         xp = xp_of(x)
         rank = len(strides)
         kernel_shape = kernel.shape[:rank]
@@ -222,8 +238,16 @@ class Conv(Function):
         ctx.geometry = (x.shape, padded.shape, kernel.shape, out_shape, strides, pads,
                         dilation, groups)
         if groups == 1:
-            return y.reshape(x.shape[:1] + out_shape + y.shape[-1:])
-        return y.transpose(1, 0, 2).reshape(x.shape[:1] + out_shape + (-1,))
+            y = y.reshape(x.shape[:1] + out_shape + y.shape[-1:])
+        else:
+            y = y.transpose(1, 0, 2).reshape(x.shape[:1] + out_shape + (-1,))
+        if bias is not None:
+            y += bias
+        ctx.relu_output = None
+        if relu:
+            xp_of(y).maximum(y, 0, out=y)
+            ctx.relu_output = y
+        return y
 
     @staticmethod
     def backward(ctx, g):
@@ -231,6 +255,9 @@ class Conv(Function):
         x_shape, padded_shape, kernel_shape, out_shape, strides, pads, dilation, groups = (
             ctx.geometry)
         rank = len(strides)
+        if ctx.relu_output is not None:
+            g = g * (ctx.relu_output > 0)
+        gb = g.reshape(-1, g.shape[-1]).sum(axis=0) if ctx.needs_input_grad[2] else None
         gy = g.reshape(-1, groups, kernel_shape[-1] // groups).transpose(1, 0, 2)
         gx = gw = None
         if ctx.needs_input_grad[1]:
@@ -246,7 +273,7 @@ class Conv(Function):
             gx = col2im(xp, dcols, kernel_shape[:rank], padded_shape[1:rank + 1], strides,
                         dilation)
             gx = gx.reshape(padded_shape)[interior(pads, x_shape[1:rank + 1])]
-        return gx, gw, None, None, None, None
+        return gx, gw, gb, None, None, None, None, None
 
 
 class ConvTranspose(Function):

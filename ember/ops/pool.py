@@ -4,10 +4,12 @@ axes of a channels-last input ``(batch, *spatial, channels)``.
 Both loop over the positions of the pooling window only (``pool_size`` strided slices of
 the padded input), never over pixels or examples:
 
-- max pooling keeps a running maximum and the index of the window position that holds it.
-  The gradient goes to that one element; on ties, to the first maximum in row-major window
-  order (as cuDNN and PyTorch do). "same" padding pads with ``-inf``, so padding is never
-  chosen.
+- max pooling runs a knockout tournament between the window positions (in row-major
+  order, pairs of neighbours, then pairs of winners): one ``maximum`` and one comparison per
+  match, the comparisons kept. The gradient goes down the same bracket to the one element
+  that won; a tie goes to the earlier side, so the winner is the first maximum in row-major
+  window order (as cuDNN and PyTorch choose). "same" padding pads with ``-inf``, so padding
+  is never chosen.
 - average pooling sums the window and divides by the number of real (non-padded) elements
   in it, as Keras's (TensorFlow's) "same" average pooling does; with "valid" padding that
   is ``prod(pool_size)`` everywhere.
@@ -78,32 +80,51 @@ class MaxPool(Function):
         xp = xp_of(x)
         padded = pad_spatial(xp, x, pads, value=-math.inf)
         out_shape = _out_shape(padded, pool, strides)
-        positions = kernel_offsets(pool, out_shape, strides, (1,) * len(pool))
-        _, first = next(positions)
-        best = padded[first].copy()
-        index_type = np.dtype(np.uint8 if math.prod(pool) <= 256 else np.int32).type
-        arg = xp.zeros(best.shape, dtype=index_type)
-        for flat, (_, index) in enumerate(positions, start=1):
-            window = padded[index]
-            greater = window > best  # strict: a tie keeps the earlier position
-            xp.maximum(best, window, out=best)
-            # arg = flat where greater: exact in wrapping integer arithmetic, and several
-            # times faster than a masked copy.
-            arg += greater * (index_type(flat) - arg)
-        ctx.save_for_backward(arg)
+        level = [padded[index] for _, index in
+                 kernel_offsets(pool, out_shape, strides, (1,) * len(pool))]
+        rounds = []  # per round, for each match: True where the left side won
+        while len(level) > 1:
+            wins = [xp.greater_equal(a, b) for a, b in zip(level[::2], level[1::2])]
+            winners = [xp.maximum(a, b) for a, b in zip(level[::2], level[1::2])]
+            rounds.append(wins)
+            level = winners + level[len(winners) * 2:]  # an odd one out goes through
+        best = level[0] if rounds else level[0].copy()
+        ctx.save_for_backward(rounds)
         ctx.geometry = (x.shape, padded.shape, pool, strides, pads)
         return best
 
     @staticmethod
     def backward(ctx, g):
-        (arg,) = ctx.saved_tensors
+        (rounds,) = ctx.saved_tensors
         x_shape, padded_shape, pool, strides, pads = ctx.geometry
         xp = xp_of(g)
-        gx = xp.zeros(padded_shape, dtype=g.dtype)
-        positions = kernel_offsets(pool, g.shape[1:len(pool) + 1], strides, (1,) * len(pool))
-        for flat, (_, index) in enumerate(positions):
-            gx[index] += g * (arg == flat)
-        return gx[interior(pads, x_shape[1:len(pool) + 1])], None, None, None
+        rank = len(pool)
+        spatial, out_shape = padded_shape[1:rank + 1], g.shape[1:rank + 1]
+        disjoint = all(s >= k for s, k in zip(strides, pool))  # one window per element
+        covered = disjoint and all(s == k and n == o * k for s, k, n, o
+                                   in zip(strides, pool, spatial, out_shape))
+        gx = (xp.empty if covered else xp.zeros)(padded_shape, dtype=g.dtype)
+        slots = [index for _, index in kernel_offsets(pool, out_shape, strides, (1,) * rank)]
+        grads = [g]
+        for depth, wins in enumerate(reversed(rounds)):  # down the bracket
+            last = depth == len(rounds) - 1
+            split = []
+            for j, (grad, left_won) in enumerate(zip(grads, wins)):
+                if last and disjoint:  # the leaves: straight into the input gradient
+                    left = xp.multiply(grad, left_won, out=gx[slots[2 * j]])
+                    right = xp.subtract(grad, left, out=gx[slots[2 * j + 1]])
+                else:
+                    left = grad * left_won
+                    right = grad - left  # exact: the gradient or zero on each side
+                split += [left, right]
+            grads = split + grads[len(wins):]
+        for j, (grad, index) in enumerate(zip(grads, slots)):
+            if not (disjoint and rounds) or j >= 2 * len(rounds[0]):
+                if disjoint:
+                    gx[index] = grad
+                else:
+                    gx[index] += grad
+        return gx[interior(pads, x_shape[1:rank + 1])], None, None, None
 
 
 class AveragePool(Function):

@@ -98,7 +98,25 @@ TRANSPOSE = [
     transpose_case("transpose3d-same-stride2", (1, 3, 2, 3, 2), (2, 3, 2, 2, 2), 2, "same"),
 ]
 
-CASES = CONV + DEPTHWISE + TRANSPOSE
+def fused_case(id_, x_shape, w_shape, strides=1, padding="valid", groups_relu="relu"):
+    """conv with the fused ``bias`` and ReLU against the reference plus a NumPy bias/ReLU."""
+    rank = len(w_shape) - 2
+    s = (strides,) * rank if isinstance(strides, int) else strides
+    act = (lambda y: np.maximum(y, 0)) if groups_relu == "relu" else (lambda y: y)
+    return Case(id_,
+                lambda x, w, b: ops.conv(x, w, strides, padding, bias=b, activation=groups_relu),
+                lambda x, w, b: act(ref.conv(x, w, s, padding, (1,) * rank) + b),
+                [normal(*x_shape), normal(*w_shape), normal(w_shape[-1])])
+
+
+FUSED = [
+    fused_case("fused-conv2d-bias-relu", (2, 6, 5, 3), (3, 3, 3, 4)),
+    fused_case("fused-conv2d-bias-relu-same-stride2", (2, 7, 6, 2), (3, 2, 2, 3), 2, "same"),
+    fused_case("fused-conv1d-bias-linear", (2, 7, 3), (3, 3, 4), 1, "valid", None),
+    fused_case("fused-conv2d-groups2-bias-relu", (2, 5, 5, 4), (3, 3, 2, 6)),
+]
+
+CASES = CONV + DEPTHWISE + TRANSPOSE + FUSED
 
 
 @pytest.mark.parametrize("case", params(CASES))
@@ -111,7 +129,7 @@ def test_gradcheck(case):
     check_gradcheck(case)
 
 
-@pytest.mark.parametrize("case", params(CONV[::3] + DEPTHWISE[:1] + TRANSPOSE[::3]))
+@pytest.mark.parametrize("case", params(CONV[::3] + DEPTHWISE[:1] + TRANSPOSE[::3] + FUSED))
 def test_float32(case):
     check_float32(case)
 
@@ -207,6 +225,10 @@ def test_conv_gradient_only_where_needed():
      r"conv: expected data_format='channels_last' or None"),
     (lambda: ops.conv(ember.zeros(1, 8, 8, 1), ember.zeros(3, 3, 1, 2), padding=[(1, -1)] * 2),
      r"conv: expected non-negative pads"),
+    (lambda: ops.conv(ember.zeros(1, 8, 8, 1), ember.zeros(3, 3, 1, 2), activation="tanh"),
+     r"conv: expected activation None, 'linear' or 'relu' \(fused\), received 'tanh'"),
+    (lambda: ops.conv(ember.zeros(1, 8, 8, 1), ember.zeros(3, 3, 1, 2), bias=ember.zeros(3)),
+     r"conv: expected a bias of shape \(2,\), received \(3,\)"),
     (lambda: ops.depthwise_conv(ember.zeros(1, 8, 8, 3), ember.zeros(3, 3, 2, 1)),
      r"depthwise_conv: expected .* received inputs of shape \(1, 8, 8, 3\) and a kernel of "
      r"shape \(3, 3, 2, 1\)"),

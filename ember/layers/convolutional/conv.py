@@ -91,10 +91,13 @@ class BaseConv(Layer):
         padding = self.padding
         if padding == "causal":
             padding = [(self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)]
-        x = conv(inputs, self.kernel, self.strides, padding, dilation_rate=self.dilation_rate)
-        if self.bias is not None:
-            x = x + self.bias
-        return self.activation(x) if self.activation is not activations.linear else x
+        # The bias and a ReLU run inside the convolution op, in place.
+        fused = "relu" if self.activation is activations.relu else None
+        x = conv(inputs, self.kernel, self.strides, padding, dilation_rate=self.dilation_rate,
+                 bias=self.bias, activation=fused)
+        if fused or self.activation is activations.linear:
+            return x
+        return self.activation(x)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0],) + conv_output_lengths(self, input_shape) + (self.filters,)
