@@ -236,8 +236,6 @@ def test_export_calls_export_onnx(capsys, tmp_path, model_file, monkeypatch):
 
 
 def test_export_writes_an_onnx_file_that_runs(capsys, tmp_path, model_file):
-    if not hasattr(ember.saving, "export_onnx"):
-        pytest.skip("this ember has no ember.saving.export_onnx")
     onnxruntime = pytest.importorskip("onnxruntime")
     status, _, err = run(capsys, "export", model_file, tmp_path / "m.onnx")
     assert status == 0, err
@@ -317,9 +315,6 @@ def test_preset_without_its_layers_is_a_clear_error(capsys, monkeypatch, preset,
     ("mnist-lstm", ["LSTM", "Dense"], 81_674),
 ])
 def test_preset_architectures(preset, layers, params):
-    for name in set(layers):
-        if not hasattr(ember.layers, name):
-            pytest.skip(f"ember.layers.{name} is not available")
     model = cli.build_preset(preset)
     assert [type(layer).__name__ for layer in model.layers] == layers
     assert model.count_params() == params
